@@ -41,8 +41,92 @@ def example_csv(entry: SchemaEntry, delimiter: str = ",") -> str:
 
 
 def example_row(entry: SchemaEntry) -> dict[str, str]:
-    """field name -> example cell text, valid for each field of the schema."""
-    return {fd["name"]: example_value(fd) for fd in entry.fields}
+    """field name -> example cell text, valid for each field of the schema.
+
+    Upstream examples sometimes break the schema's custom checks (an invalid
+    SIRET, a prefecture date before the deliberation date); those cells are
+    adjusted when the adjusted value is still valid for the field.
+    """
+    row = {fd["name"]: example_value(fd) for fd in entry.fields}
+    fields = {fd["name"]: fd for fd in entry.fields}
+    for check in entry.custom_checks:
+        params = check.get("params") or {}
+        fixer = _CHECK_FIXERS.get(str(check.get("name")))
+        if fixer is None:
+            continue
+        for column, value in fixer(row, params).items():
+            if column in fields and _CellChecker(fields[column]).accepts(value):
+                row[column] = value
+    return row
+
+
+# Identifiers that pass the Luhn check (a commune's SIRET, its SIREN).
+_VALID_SIRET = "21860194600013"
+_VALID_SIREN = "218601946"
+
+
+def _luhn_ok(digits: str) -> bool:
+    if not digits.isdigit():
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _fix_identifier(length: int, valid: str):
+    def fix(row: dict[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+        value = row.get(params.get("column", ""), "")
+        if value and not (len(value) == length and _luhn_ok(value)):
+            return {params["column"]: valid}
+        return {}
+
+    return fix
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fix_compare(row: dict[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+    left, right, op = params.get("column", ""), params.get("column2", ""), params.get("op", "")
+    a, b = row.get(left, ""), row.get(right, "")
+    if not a or not b or op not in (">=", "<=", "=="):
+        return {}
+    na, nb = _number(a), _number(b)
+    pair = (na, nb) if na is not None and nb is not None else (a, b)
+    holds = {">=": pair[0] >= pair[1], "<=": pair[0] <= pair[1], "==": pair[0] == pair[1]}[op]
+    return {} if holds else {left: b}
+
+
+def _fix_sum(row: dict[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+    parts = [_number(row.get(c, "")) for c in params.get("columns") or []]
+    if not parts or any(p is None for p in parts) or not row.get(params.get("column", "")):
+        return {}
+    total = sum(parts)  # type: ignore[arg-type]
+    return {params["column"]: str(int(total)) if float(total).is_integer() else str(total)}
+
+
+def _fix_actes(row: dict[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+    value = row.get(params.get("column", ""), "")
+    cleaned = re.sub(r"\s*/\s*", "/", value.lstrip("'\" "))
+    return {params["column"]: cleaned} if value and cleaned != value else {}
+
+
+_CHECK_FIXERS = {
+    "french-siret-value": _fix_identifier(14, _VALID_SIRET),
+    "siret": _fix_identifier(14, _VALID_SIRET),
+    "french-siren-value": _fix_identifier(9, _VALID_SIREN),
+    "siren": _fix_identifier(9, _VALID_SIREN),
+    "compare-columns-value": _fix_compare,
+    "sum-columns-value": _fix_sum,
+    "nomenclature-actes-value": _fix_actes,
+    "nomenclature-acte": _fix_actes,
+}
 
 
 def xlsx_template(entry: SchemaEntry, with_example: bool = True, language: str = "fr") -> bytes:
