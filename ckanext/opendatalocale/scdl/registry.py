@@ -18,7 +18,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -258,8 +258,7 @@ class SchemaEntry:
             diff = _field_diff(before[name], after[name])
             if diff:
                 changed.append(FieldChange(name=name, changes=diff))
-        old_checks = [c for c in previous.custom_checks]
-        new_checks = [c for c in self.custom_checks]
+        old_checks, new_checks = previous.custom_checks, self.custom_checks
         return SchemaChanges(
             name=self.name,
             from_version=previous.version,
@@ -558,8 +557,6 @@ class Registry:
 
 
 def _replace(entry: SchemaEntry, meta: Mapping[str, Any], is_latest: bool) -> SchemaEntry:
-    from dataclasses import replace
-
     title = meta.get("title") or entry.title
     label = dict(meta.get("label") or entry.label)
     label.setdefault("fr", title)

@@ -269,6 +269,7 @@ def sync_catalog(
     with _locked(store):
         known = Registry(store_dir=store)
         stored = read_catalog(store) if known.store_error is None else None
+        known_names = set(known.names())
         stored_meta = {m["name"]: m for m in (stored or {}).get("schemas", [])}
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=store))
         try:
@@ -282,7 +283,7 @@ def sync_catalog(
                 meta = stored_meta.setdefault(name, {"versions": []})
                 versions_meta = {v["version"]: v for v in meta.get("versions") or []}
                 meta.update(local_metadata(entry))
-                local_versions = set(known.versions(name)) if name in known and known._canonical_name(name) == name else set()
+                local_versions = set(known.versions(name)) if name in known_names else set()
                 upstream_versions = catalog_versions(entry)
                 for version, url in upstream_versions:
                     if version in local_versions:
