@@ -1,0 +1,16 @@
+"""Fixtures shared by every test of the suite."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from ckanext.opendatalocale.tests.helpers import shared_path  # noqa: F401 - re-exported for tests
+from ckanext.opendatalocale.tests.http_server import FaultServer
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A real HTTP server on 127.0.0.1 whose routes and faults each test sets."""
+    with FaultServer() as server:
+        yield server
