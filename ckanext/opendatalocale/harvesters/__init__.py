@@ -1,0 +1,1 @@
+"""Harvesters for communes' sources, and the shared SCDL detector."""
