@@ -27,10 +27,11 @@ import email.utils
 import ipaddress
 import json
 import random
+import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import urljoin, urlsplit
@@ -162,6 +163,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+_DECIMAL = re.compile(r"^(\d+)\.(\d+)")
+
+
 class FetchError(Exception):
     """Base of every error raised by :class:`HttpClient`."""
 
@@ -172,7 +176,10 @@ class FetchError(Exception):
         self.url = url
         self.params = {"url": url or "", **params}
         fr, en = MESSAGES.get(self.code, ("Erreur de téléchargement ({url})", "Download error ({url})"))
-        self.message = {"fr": fr.format(**self.params), "en": en.format(**self.params)}
+        # French writes decimals with a comma: "0,5 s", "1,5 Mio".
+        fr_params = {k: _DECIMAL.sub(r"\1,\2", v) if k in ("seconds", "limit") and isinstance(v, str) else v
+                     for k, v in self.params.items()}
+        self.message = {"fr": fr.format(**fr_params), "en": en.format(**self.params)}
         super().__init__(self.message["en"])
 
 

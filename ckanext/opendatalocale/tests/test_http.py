@@ -205,7 +205,8 @@ def test_read_timeout_before_headers(fault_server: FaultServer):
         make_client(read_timeout=0.3, retries=0).get(fault_server.url("/stuck"))
     assert time.monotonic() - started < 2.5
     assert caught.value.code == "timeout.read"
-    assert caught.value.message["fr"] == "Le serveur distant n'a pas répondu dans le délai de 0.3 s"
+    assert caught.value.message["fr"] == "Le serveur distant n'a pas répondu dans le délai de 0,3 s"
+    assert caught.value.message["en"] == "The remote server did not respond within 0.3 s"
 
 
 def test_read_timeout_is_retried(fault_server: FaultServer):
@@ -232,6 +233,15 @@ def test_connect_timeout_message():
     }
     assert FetchTimeout("timeout.read", seconds="30").message["fr"] == (
         "Le serveur distant n'a pas répondu dans le délai de 30 s")
+
+
+def test_unknown_host_is_not_retried():
+    sleep = SleepRecorder()
+    with pytest.raises(ConnectionFailed) as caught:
+        make_client(sleep=sleep, retries=3).get("http://no-such-host.invalid/catalog")
+    assert caught.value.code == "dns"
+    assert "no-such-host.invalid" in caught.value.message["fr"]
+    assert sleep.waits == []
 
 
 def test_refused_connection_is_connection_failed():
