@@ -1,0 +1,1 @@
+"""Solr-free search: CKAN's index stored and queried in PostgreSQL."""

@@ -1,0 +1,86 @@
+"""Put the PostgreSQL index behind CKAN's ``make_connection()``.
+
+``ckan.lib.search.common.make_connection`` builds ``pysolr.Solr(...)`` through
+its module's ``pysolr`` name. We replace that one name with a proxy whose
+``Solr`` returns :class:`PostgresSolr` while the backend is selected, and the
+real class otherwise, so switching ``ckanext.opendatalocale.search.backend`` to
+``solr`` gives CKAN its Solr back untouched. The proxy stays in place when the
+plugin is unloaded (CKAN's test runner unloads plugins between tests): it then
+follows the configuration, never a stale state.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import types
+from typing import Any
+
+import pysolr
+import sqlalchemy as sa
+
+import ckan.lib.search as ckan_search
+import ckan.lib.search.common as search_common
+import ckan.model as model
+from ckan.common import config
+
+from .connection import PostgresSolr, ensure_schema
+
+log = logging.getLogger(__name__)
+
+BACKEND_KEY = "ckanext.opendatalocale.search.backend"
+URL_KEY = "ckanext.opendatalocale.search.sqlalchemy_url"
+TIMEOUT_KEY = "ckanext.opendatalocale.search.statement_timeout"
+
+_engines: dict[str, sa.engine.Engine] = {}
+_engines_lock = threading.Lock()
+_original_schema_check = ckan_search.check_solr_schema_version
+
+
+def postgres_selected() -> bool:
+    return (config.get(BACKEND_KEY, None) or "postgresql") == "postgresql"
+
+
+def get_engine() -> sa.engine.Engine:
+    url = config.get(URL_KEY, None)
+    if not url:
+        if model.meta.engine is not None:
+            return model.meta.engine
+        # CKAN checks its search backend before it creates its own engine.
+        url = config["sqlalchemy.url"]
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = sa.create_engine(url, pool_pre_ping=True)
+        return _engines[url]
+
+
+def _connection_factory(url: str = "", *args: Any, **kwargs: Any) -> Any:
+    if postgres_selected():
+        timeout = config.get(TIMEOUT_KEY, None) or 10_000
+        return PostgresSolr(get_engine, statement_timeout_ms=int(timeout), **kwargs)
+    return pysolr.Solr(url, *args, **kwargs)
+
+
+class _PysolrProxy(types.ModuleType):
+    """``pysolr`` as seen from ``ckan.lib.search.common``."""
+
+    def __init__(self) -> None:
+        super().__init__("pysolr")
+        self.Solr = _connection_factory
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(pysolr, name)
+
+
+def _check_schema_version(schema_file: str | None = None) -> bool:
+    if not postgres_selected():
+        return _original_schema_check(schema_file)
+    ensure_schema(get_engine())
+    log.info("Search index: PostgreSQL backend (ckanext-opendatalocale)")
+    return True
+
+
+def install() -> None:
+    """Idempotent; safe to call at every plugin load."""
+    if not isinstance(search_common.pysolr, _PysolrProxy):
+        search_common.pysolr = _PysolrProxy()
+    ckan_search.check_solr_schema_version = _check_schema_version

@@ -1,0 +1,53 @@
+"""ckanext-opendatalocale: OpenDataFrance's OpenDataLocale programme for CKAN portals."""
+from setuptools import find_namespace_packages, setup
+
+# The ckan wheel and ckanext-harvest declare no runtime dependencies, so the
+# ones the suite (and those two) really need are listed here.
+install_requires = [
+    "ckanext-harvest>=1.6.3,<1.7",
+    "ckanext-scheming>=3.1.0,<4",
+    "ckantoolkit>=0.0.7",
+    "pika>=1.1,<1.3",
+    "redis>=4",
+    "requests>=2.31",
+    "luqum>=1.0,<2",
+    "frictionless>=5.18,<6",
+    "frformat>=0.4,<1",
+    "openpyxl>=3.1",
+    "rdflib>=7",
+    "nh3>=0.2",
+    "psycopg2>=2.9",
+    "SQLAlchemy>=1.4",
+    "click>=8",
+    "PyYAML>=6",
+]
+
+setup(
+    name="ckanext-opendatalocale",
+    version="0.1.0",
+    description="OpenDataLocale for CKAN: SCDL schemas, harvesters, conformity, ATD dashboard, "
+    "PostgreSQL search without Solr",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0-or-later",
+    python_requires=">=3.10",
+    packages=find_namespace_packages(include=["ckanext", "ckanext.*"]),
+    include_package_data=True,
+    zip_safe=False,
+    install_requires=install_requires,
+    entry_points={
+        "ckan.plugins": [
+            "opendatalocale_search = ckanext.opendatalocale.plugins:SearchPlugin",
+        ],
+        "babel.extractors": [
+            "ckan = ckan.lib.extract:extract_ckan",
+        ],
+    },
+    message_extractors={
+        "ckanext": [
+            ("**.py", "python", None),
+            ("**.js", "javascript", None),
+            ("**/templates/**.html", "ckan", None),
+        ],
+    },
+)
