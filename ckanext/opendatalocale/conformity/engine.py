@@ -17,6 +17,7 @@ row callbacks. The engine keeps those verdicts but drives the row pass itself:
 """
 from __future__ import annotations
 
+import operator
 import time
 from collections import Counter
 from typing import Any, BinaryIO, Mapping
@@ -25,13 +26,12 @@ from frictionless import FrictionlessException, Schema
 
 from . import checks as custom_checks
 from .messages import CONSTRAINT_TEXT, TYPE_EXPECTED
-from .fields import CellReader, compile_reader, missing_values_of
+from .fields import ValueReader, compile_value_reader, missing_values_of
 from .readers import EncodingRetry, Limits, ReadFailure, Table, open_source, open_table
 from .report import Finding, Report, SourceInfo
 
 ENGINE_VERSION = "1.0.0"
 TIME_CHECK_EVERY = 1024
-_ANY_MISSING = frozenset([""])
 
 __all__ = ["ENGINE_VERSION", "Limits", "Report", "SchemaPlan", "validate"]
 
@@ -51,9 +51,8 @@ class SchemaPlan:
         self.field_order = [f.name for f in self.schema.fields]
         self.required = [f.name for f in self.schema.fields if f.constraints.get("required")]
         schema_missing = list(self.schema.missing_values)
-        self.readers: dict[str, CellReader] = {
-            f.name: compile_reader(f, missing_values_of(f, schema_missing)) for f in self.schema.fields
-        }
+        self.missing_values = {f.name: missing_values_of(f, schema_missing) for f in self.schema.fields}
+        self.schema_missing = schema_missing
         self.unique = [f.name for f in self.schema.fields if f.constraints.get("unique")]
         self.check_declarations = custom_checks.declarations(descriptor)
         self.field_types = {f.name: (f.type, f.format) for f in self.schema.fields}
@@ -233,12 +232,14 @@ class _Pass:
             return
         plan, limits, report = self.plan, self.limits, self.report
         width = len(labels)
-        readers: list[CellReader] = []
-        for label in labels:
-            reader = plan.readers.get(label)
-            if reader is None:
-                reader = compile_reader_any()
-            readers.append(reader)
+        sink: list[tuple[int, tuple[str, ...]]] = []
+        readers: list[ValueReader] = []
+        for position, label in enumerate(labels):
+            if label in plan.fields:
+                readers.append(compile_value_reader(plan.fields[label], plan.missing_values[label], position, sink))
+            else:
+                readers.append(compile_any_reader(plan.schema_missing))
+        call = operator.call
         index: dict[str, int] = {}
         for position, label in enumerate(labels):
             index.setdefault(label, position)
@@ -273,28 +274,16 @@ class _Pass:
                 report.rows_checked = count - 1
                 raise ReadFailure("timeout", limit=limits.max_seconds, row=row_number)
 
-            values: list[Any] = []
-            append = values.append
-            problems_at: list[tuple[int, tuple[str, ...]]] | None = None
-            position = 0
-            for read, cell in zip(readers, raw):
-                value, problems = read(cell)
-                append(value)
-                if problems is not None:
-                    if problems_at is None:
-                        problems_at = []
-                    problems_at.append((position, problems))
-                position += 1
+            values = list(map(call, readers, raw))
             n = len(raw)
             if n < width:
                 values.extend(pad[n:])
                 for position in range(n, width):
                     if position in required_positions:
-                        if problems_at is None:
-                            problems_at = []
-                        problems_at.append((position, ("required",)))
+                        sink.append((position, ("required",)))
+            problems_at = sink or None
 
-            blank = values.count(None) == width and not (
+            blank = values[0] is None and values.count(None) == width and not (
                 problems_at and any("type" in p for _, p in problems_at)
             )
             if blank:
@@ -330,6 +319,9 @@ class _Pass:
                         error("unique-error", row_number, name, raw[position], first_row=previous)
                     seen[key] = row_number
 
+            if problems_at is not None:
+                sink.clear()
+
             if lossy and any("\ufffd" in cell for cell in raw):
                 lossy_rows += 1
                 if lossy_first is None:
@@ -364,6 +356,7 @@ class _Pass:
         self.report.rows_checked = count
 
 
-def compile_reader_any() -> CellReader:
+def compile_any_reader(missing_values: list[str]) -> ValueReader:
     """Columns outside the schema: frictionless reads them as type "any"."""
-    return lambda cell: (None if cell in _ANY_MISSING else cell, None)
+    missing = frozenset(missing_values)
+    return lambda cell: None if str(cell) in missing else cell

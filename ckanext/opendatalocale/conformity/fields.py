@@ -16,6 +16,7 @@ test-suite compares both paths on every field of every shipped SCDL schema.
 """
 from __future__ import annotations
 
+import operator
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,12 @@ CellReader = Callable[[Any], tuple[Any, Problems | None]]
 TYPE_PROBLEM: Problems = ("type",)
 REQUIRED_PROBLEM: Problems = ("required",)
 _INVALID = object()
+_BOUND_COMPARE = {
+    "minimum": operator.ge,
+    "maximum": operator.le,
+    "exclusiveMinimum": operator.gt,
+    "exclusiveMaximum": operator.lt,
+}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -119,8 +126,9 @@ def _constraint_checks(field: Field) -> list[tuple[str, Callable[[Any], bool]]]:
             continue
         if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bound = value_reader(constraint)
-            generic = getattr(frictionless_field, f"check_{name}")
-            checks.append((name, lambda v, b=bound, g=generic: g(b, v)))
+            compare = _BOUND_COMPARE[name]
+            # NaN is never within bounds (frictionless's _check_bound rule).
+            checks.append((name, lambda v, b=bound, c=compare: v == v and c(v, b)))
         elif name == "pattern":
             matcher = re.compile("^{0}$".format(constraint)).match
             checks.append((name, lambda v, m=matcher: m(v) is not None))
@@ -141,12 +149,24 @@ def _constraint_checks(field: Field) -> list[tuple[str, Callable[[Any], bool]]]:
     return checks
 
 
-def compile_reader(field: Field, missing_values: list[str]) -> CellReader:
-    """Build the fastest reader with frictionless's verdicts for ``field``."""
+ProblemSink = list  # of (position, problems)
+ValueReader = Callable[[Any], Any]
+
+
+def compile_value_reader(field: Field, missing_values: list[str], position: int,
+                         sink: ProblemSink) -> ValueReader:
+    """Build the fastest reader with frictionless's verdicts for ``field``.
+
+    The reader returns the typed value (None when missing or not parseable) and
+    appends ``(position, problems)`` to ``sink`` when the cell breaks a rule, so
+    the engine can map readers over a row at C speed and look at ``sink`` only
+    when it is not empty.
+    """
+    add = sink.append
     slow = frictionless_reader(field)
+    missing = frozenset(missing_values)
     if field.type == "any":
-        missing = frozenset(missing_values)
-        return lambda cell: (None if str(cell) in missing else cell, None)
+        return lambda cell: None if str(cell) in missing else cell
 
     parse = _fast_parser(field)
     if parse is None:
@@ -156,40 +176,69 @@ def compile_reader(field: Field, missing_values: list[str]) -> CellReader:
             value = value_reader(cell)
             return _INVALID if value is None else value
 
-    missing = frozenset(missing_values)
     required = bool(field.constraints.get("required"))
     checks = _constraint_checks(field)
     str_class = str
+    required_problem = (position, REQUIRED_PROBLEM)
+    type_problem = (position, TYPE_PROBLEM)
 
-    if not checks:
+    def read_other(cell: Any) -> Any:
+        value, problems = slow(cell)
+        if problems:
+            add((position, problems))
+        return value
 
-        def read(cell: Any) -> tuple[Any, Problems | None]:
+    if field.type == "string" and field.format in (None, "default") and not checks:
+        if not required:
+            return lambda cell: (None if cell in missing else cell) if cell.__class__ is str_class else read_other(cell)
+
+        def read_required_text(cell: Any) -> Any:
             if cell.__class__ is not str_class:
-                return slow(cell)
+                return read_other(cell)
             if cell in missing:
-                return None, (REQUIRED_PROBLEM if required else None)
-            value = parse(cell)
-            if value is _INVALID:
-                return None, TYPE_PROBLEM
-            return value, None
+                add(required_problem)
+                return None
+            return cell
 
-        return read
+        return read_required_text
 
-    def read_checked(cell: Any) -> tuple[Any, Problems | None]:
+    def read(cell: Any) -> Any:
         if cell.__class__ is not str_class:
-            return slow(cell)
+            return read_other(cell)
         if cell in missing:
-            return None, (REQUIRED_PROBLEM if required else None)
+            if required:
+                add(required_problem)
+            return None
         value = parse(cell)
         if value is _INVALID:
-            return None, TYPE_PROBLEM
-        problems: Problems | None = None
-        for name, ok in checks:
-            if not ok(value):
-                problems = (problems or ()) + (name,)
-        return value, problems
+            add(type_problem)
+            return None
+        if checks:
+            problems: Problems | None = None
+            for name, ok in checks:
+                if not ok(value):
+                    problems = (problems or ()) + (name,)
+            if problems:
+                add((position, problems))
+        return value
 
-    return read_checked
+    return read
+
+
+def compile_reader(field: Field, missing_values: list[str]) -> CellReader:
+    """Same reader, returning ``(value, problems)``: handy for one-off cells and tests."""
+    sink: ProblemSink = []
+    read = compile_value_reader(field, missing_values, 0, sink)
+
+    def read_cell(cell: Any) -> tuple[Any, Problems | None]:
+        value = read(cell)
+        if sink:
+            problems = sink[0][1]
+            sink.clear()
+            return value, problems
+        return value, None
+
+    return read_cell
 
 
 def missing_values_of(field: Field, schema_missing: list[str]) -> list[str]:
