@@ -55,7 +55,7 @@ class CheckBuildError(Exception):
 
 def kebab_case(name: str) -> str:
     """``CodePaysISO2`` -> ``code-pays-iso2``, ``IdRNB`` -> ``id-rnb``."""
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+", name)
+    words = re.findall(r"[A-Z]+[0-9]*(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+", name)
     return "-".join(word.lower() for word in words)
 
 
