@@ -35,6 +35,7 @@ setup(
     include_package_data=True,
     zip_safe=False,
     install_requires=install_requires,
+    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5"]},
     entry_points={
         "ckan.plugins": [
             "opendatalocale_search = ckanext.opendatalocale.plugins:SearchPlugin",

@@ -1,17 +1,9 @@
-"""The suite's CKAN plugins; each is a thin, declarative entry point."""
-from __future__ import annotations
+"""Entry points of the suite's CKAN plugins.
 
-import ckan.plugins as p
-import ckan.plugins.toolkit as tk
+Each feature keeps its plugin class in its own folder (``<feature>/plugin.py``)
+next to the actions, views, CLI and config declarations that CKAN's
+``toolkit.blanket`` decorators find there; this module only lists them.
+"""
+from ckanext.opendatalocale.search.plugin import SearchPlugin
 
-
-@tk.blanket.config_declarations
-class SearchPlugin(p.SingletonPlugin):
-    """CKAN without Solr: the search index lives in PostgreSQL."""
-
-    p.implements(p.IConfigurer)
-
-    def update_config(self, config):
-        from .search import backend
-
-        backend.install()
+__all__ = ["SearchPlugin"]

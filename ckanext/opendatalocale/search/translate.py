@@ -106,6 +106,9 @@ class Translator:
             return self._join(node.children, "OR", field)
         if isinstance(node, tree.UnknownOperation):
             return self._implicit(node.children, field)
+        if isinstance(node, (tree.Plus, tree.Prohibit)) and isinstance(node.a, (tree.Plus, tree.Prohibit)):
+            # Lucene rejects doubled prefix operators such as "--x" or "+-x".
+            raise QueryError("Cannot parse query: doubled + or - operator")
         if isinstance(node, tree.Plus):
             return self.translate(node.a, field)
         if isinstance(node, (tree.Not, tree.Prohibit)):
@@ -298,25 +301,16 @@ def translate_filter(text: str, sql: SqlQuery) -> str:
 def translate_main_query(text: str, sql: SqlQuery, *, fielded: bool) -> str:
     """The ``q`` value.
 
-    CKAN sends a ``q`` without a colon to Solr's dismax parser, which never
-    fails on syntax; with a colon it uses the standard parser. We parse both
-    with the Lucene grammar; an unparsable free-text query falls back to its
-    plain words rather than failing, as dismax does.
+    CKAN sends a ``q`` without a colon to Solr's dismax parser and one with a
+    colon to the standard parser. Both are parsed with the Lucene grammar here;
+    free text keeps dismax's "minimum should match". A query Solr cannot parse
+    (``--x``, unbalanced quotes or parentheses) is an error, as with Solr.
     """
     text = strip_local_params(text).strip()
     if not text or text in ("*:*", "*"):
         return "TRUE"
     translator = Translator(sql, min_should_match=not fielded)
-    try:
-        node = parse_lucene(text)
-    except QueryError:
-        if fielded:
-            raise
-        words = _WORD_RE.findall(text)
-        if not words:
-            return "TRUE"
-        node = lucene_parser.parse(" ".join(words))
-    return translator.translate(node)
+    return translator.translate(parse_lucene(text))
 
 
 def translate_sort(text: str, sql: SqlQuery, rank_expression: str) -> list[str]:

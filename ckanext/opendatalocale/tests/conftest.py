@@ -14,3 +14,14 @@ def fault_server() -> Iterator[FaultServer]:
     """A real HTTP server on 127.0.0.1 whose routes and faults each test sets."""
     with FaultServer() as server:
         yield server
+
+
+@pytest.fixture
+def odl_db(clean_db, clean_index, migrate_db_for):
+    """An empty CKAN database with the suite's tables.
+
+    CKAN's first ``clean_db`` of a session drops every table, the plugins'
+    included, so the suite's migrations are applied again here.
+    """
+    for plugin in ("opendatalocale_search",):
+        migrate_db_for(plugin)

@@ -1,0 +1,20 @@
+"""One gettext catalogue for the whole suite, whichever plugins are enabled."""
+from __future__ import annotations
+
+import os
+
+import ckan.plugins as p
+from ckan.lib.plugins import DefaultTranslation
+
+I18N_DIRECTORY = os.path.join(os.path.dirname(__file__), "i18n")
+DOMAIN = "ckanext-opendatalocale"
+
+
+class SuiteTranslation(DefaultTranslation):
+    """Mixin for feature plugins: ``p.implements(p.ITranslation)`` plus this."""
+
+    def i18n_directory(self) -> str:
+        return I18N_DIRECTORY
+
+    def i18n_domain(self) -> str:
+        return DOMAIN
