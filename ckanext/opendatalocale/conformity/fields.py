@@ -168,6 +168,16 @@ def compile_value_reader(field: Field, missing_values: list[str], position: int,
     if field.type == "any":
         return lambda cell: None if str(cell) in missing else cell
 
+    def read_other(cell: Any) -> Any:
+        value, problems = slow(cell)
+        if problems:
+            add((position, problems))
+        return value
+
+    if type(field).create_cell_reader is not Field.create_cell_reader:
+        # The type reads cells its own way (array checks its items): use it as is.
+        return read_other
+
     parse = _fast_parser(field)
     if parse is None:
         value_reader = field.create_value_reader()
@@ -181,12 +191,6 @@ def compile_value_reader(field: Field, missing_values: list[str], position: int,
     str_class = str
     required_problem = (position, REQUIRED_PROBLEM)
     type_problem = (position, TYPE_PROBLEM)
-
-    def read_other(cell: Any) -> Any:
-        value, problems = slow(cell)
-        if problems:
-            add((position, problems))
-        return value
 
     if field.type == "string" and field.format in (None, "default") and not checks:
         if not required:
