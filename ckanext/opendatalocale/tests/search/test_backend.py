@@ -1,0 +1,251 @@
+"""CKAN on the PostgreSQL search backend, through CKAN's own actions and views."""
+from __future__ import annotations
+
+import pytest
+
+import ckan.lib.search as search
+import ckan.logic as logic
+import ckan.model as model
+from ckan.lib.search.common import make_connection
+from ckan.tests import factories, helpers
+
+from ckanext.opendatalocale.search.connection import PostgresSolr
+
+pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", "opendatalocale_search"),
+    pytest.mark.usefixtures("with_plugins", "odl_db"),
+]
+
+
+def _search(**params):
+    return helpers.call_action("package_search", **params)
+
+
+def _names(result):
+    return sorted(d["name"] for d in result["results"])
+
+
+def test_ckan_uses_the_postgres_connection():
+    assert isinstance(make_connection(), PostgresSolr)
+    # CKAN's start-up check passes without any Solr server.
+    assert search.check_solr_schema_version() is True
+
+
+def test_organisation_and_dataset_creation_work_without_solr():
+    org = factories.Organization(name="ville-de-vannes")
+    dataset = factories.Dataset(owner_org=org["id"], title="Budget primitif 2024")
+    shown = helpers.call_action("organization_show", id=org["id"], include_datasets=True)
+    assert shown["package_count"] == 1
+    assert shown["packages"][0]["id"] == dataset["id"]
+
+
+def test_french_stemming_and_accents():
+    factories.Dataset(name="budget-2024", title="Budget de la commune", notes="Délibérations municipales")
+    factories.Dataset(name="menus", title="Menus des cantines")
+    assert _names(_search(q="budgets")) == ["budget-2024"]
+    assert _names(_search(q="deliberation")) == ["budget-2024"]
+    assert _names(_search(q="DÉLIBÉRATIONS")) == ["budget-2024"]
+
+
+def test_fielded_query_and_or():
+    factories.Dataset(name="a1", title="Subventions aux associations")
+    factories.Dataset(name="b1", title="Equipements sportifs")
+    factories.Dataset(name="c1", title="Prenoms des nouveau-nes")
+    assert _names(_search(q="title:subventions")) == ["a1"]
+    assert _names(_search(q="subventions OR equipements")) == ["a1", "b1"]
+    assert _names(_search(q="title:subventions OR title:prenoms")) == ["a1", "c1"]
+
+
+def test_negated_filters_exclude():
+    factories.Dataset(name="with-csv", resources=[{"url": "http://x/a.csv", "format": "CSV"}])
+    factories.Dataset(name="with-json", resources=[{"url": "http://x/a.json", "format": "JSON"}])
+    factories.Dataset(name="no-resource")
+    assert _names(_search(fq="-res_format:CSV")) == ["no-resource", "with-json"]
+    assert _names(_search(fq="res_format:CSV")) == ["with-csv"]
+
+
+def test_facets_return_exact_counts():
+    org_a = factories.Organization(name="org-a")
+    org_b = factories.Organization(name="org-b")
+    for i in range(3):
+        factories.Dataset(owner_org=org_a["id"], tags=[{"name": "budget"}, {"name": f"t{i}"}])
+    factories.Dataset(owner_org=org_b["id"], tags=[{"name": "budget"}])
+    result = _search(**{"facet.field": '["organization", "tags"]', "facet.limit": 10})
+    facets = result["facets"]
+    assert facets["organization"] == {"org-a": 3, "org-b": 1}
+    assert facets["tags"]["budget"] == 4
+    assert facets["tags"]["t0"] == 1
+    # facet.mincount and facet.limit are honoured
+    limited = _search(**{"facet.field": '["tags"]', "facet.limit": 1})
+    assert limited["facets"]["tags"] == {"budget": 4}
+
+
+def test_tags_filter_and_rows_zero():
+    factories.Dataset(name="tagged", tags=[{"name": "irve"}])
+    factories.Dataset(name="untagged")
+    result = _search(fq="tags:irve", rows=0)
+    assert result["count"] == 1
+    assert result["results"] == []
+
+
+def test_dataset_types_are_found():
+    factories.Dataset(name="harvest-source-x", type="harvest")
+    factories.Dataset(name="scheming-type", type="deliberations")
+    factories.Dataset(name="plain")
+    assert _names(_search(fq="dataset_type:harvest")) == ["harvest-source-x"]
+    assert _names(_search(fq="+dataset_type:deliberations")) == ["scheming-type"]
+    assert _search(fq="dataset_type:*", include_private=True)["count"] >= 3
+
+
+def test_date_ranges_and_sort():
+    first = factories.Dataset(name="first")
+    second = factories.Dataset(name="second")
+    result = _search(sort="metadata_modified desc")
+    assert [d["name"] for d in result["results"]][:2] == ["second", "first"]
+    result = _search(sort="name asc")
+    assert [d["name"] for d in result["results"]] == ["first", "second"]
+    recent = _search(fq="metadata_modified:[NOW-1DAY TO NOW+1DAY]")
+    assert recent["count"] == 2
+    assert _search(fq="metadata_modified:[* TO NOW-1YEAR]")["count"] == 0
+    assert first["id"] != second["id"]
+
+
+def test_wildcards():
+    factories.Dataset(name="budget-vannes", title="Budget Vannes")
+    factories.Dataset(name="menus-lorient", title="Menus Lorient")
+    assert _names(_search(q="name:budget-*")) == ["budget-vannes"]
+    assert _names(_search(q="title:bud*")) == ["budget-vannes"]
+
+
+class TestPermissions:
+    def test_private_datasets_never_leak(self):
+        member = factories.User()
+        stranger = factories.User()
+        org = factories.Organization(users=[{"name": member["name"], "capacity": "member"}])
+        factories.Dataset(owner_org=org["id"], name="public-one", tags=[{"name": "shared"}])
+        factories.Dataset(owner_org=org["id"], name="secret-one", private=True,
+                          tags=[{"name": "shared"}, {"name": "secret-tag"}])
+
+        def as_user(user):
+            context = {"user": user["name"] if user else "", "ignore_auth": False}
+            return helpers.call_action("package_search", context=context, include_private=True,
+                                       **{"facet.field": '["tags"]'})
+
+        for outsider in (None, stranger):
+            result = as_user(outsider)
+            assert _names(result) == ["public-one"]
+            assert result["count"] == 1
+            assert "secret-tag" not in result["facets"]["tags"]
+            assert result["facets"]["tags"]["shared"] == 1
+        inside = as_user(member)
+        assert _names(inside) == ["public-one", "secret-one"]
+        assert inside["facets"]["tags"]["shared"] == 2
+
+    def test_count_matches_rows_a_user_can_page_through(self):
+        org = factories.Organization()
+        for i in range(7):
+            factories.Dataset(owner_org=org["id"], private=(i % 3 == 0))
+        result = helpers.call_action("package_search", context={"user": "", "ignore_auth": False},
+                                     include_private=True, rows=2)
+        seen = []
+        for start in range(0, result["count"] + 4, 2):
+            page = helpers.call_action("package_search", context={"user": "", "ignore_auth": False},
+                                       include_private=True, rows=2, start=start)
+            seen += [d["id"] for d in page["results"]]
+        assert len(seen) == len(set(seen)) == result["count"] == 4
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("q", ['"unbalanced', "(a OR b", "title:(x", "--included"])
+    def test_unparsable_query_is_a_search_error(self, q):
+        factories.Dataset()
+        with pytest.raises(search.SearchError):
+            _search(q=q)
+
+    @pytest.mark.parametrize("sort", ["name sideways", "garbage", "name asc, ; drop table package"])
+    def test_garbage_sort_is_a_validation_error(self, sort):
+        with pytest.raises((logic.ValidationError, search.SearchQueryError)):
+            _search(sort=sort)
+
+    @pytest.mark.parametrize("rows", [-1, "abc", 10 ** 9])
+    def test_bad_rows(self, rows):
+        factories.Dataset()
+        if rows == 10 ** 9:
+            # CKAN caps rows at ckan.search.rows_max rather than failing.
+            assert _search(rows=rows)["count"] == 1
+        else:
+            with pytest.raises(logic.ValidationError):
+                _search(rows=rows)
+
+    def test_unknown_field_matches_nothing(self):
+        factories.Dataset()
+        assert _search(fq="no_such_field:value")["count"] == 0
+
+    @pytest.mark.parametrize("payload", [
+        "x' OR '1'='1", "x\"); DROP TABLE package; --", "title:x' UNION SELECT 1 --",
+        "name:\\' OR 1=1", "{!tag=x}name:\"a'; DELETE FROM package; --\"",
+    ])
+    def test_sql_injection_is_inert(self, payload):
+        factories.Dataset(name="survivor")
+        for params in ({"q": payload}, {"fq": payload}):
+            try:
+                _search(**params)
+            except (search.SearchError, logic.ValidationError):
+                pass
+        with pytest.raises((logic.ValidationError, search.SearchError, search.SearchQueryError)):
+            _search(sort=payload)
+        try:
+            _search(**{"facet.field": f'["{payload}"]'})
+        except (search.SearchError, logic.ValidationError):
+            pass
+        assert model.Session.query(model.Package).count() == 1
+        assert _names(_search()) == ["survivor"]
+
+    def test_api_returns_search_error_not_500(self, app):
+        factories.Dataset()
+        response = app.get("/api/3/action/package_search", query_string={"q": '"unbalanced'},
+                           status=409)
+        assert response.json["success"] is False
+
+
+class TestIndexMaintenance:
+    def test_update_delete_purge_follow_the_dataset(self):
+        dataset = factories.Dataset(name="lifecycle", title="Avant")
+        helpers.call_action("package_patch", id=dataset["id"], title="Après")
+        assert _names(_search(q="apres")) == ["lifecycle"]
+        helpers.call_action("package_delete", id=dataset["id"])
+        assert _search(q="apres")["count"] == 0
+        helpers.call_action("dataset_purge", id=dataset["id"])
+        assert search.query_for(model.Package).get_all_entity_ids() == []
+
+    def test_rebuild_clear_and_check(self):
+        dataset = factories.Dataset(name="rebuilt")
+        search.clear_all()
+        assert _search()["count"] == 0
+        search.rebuild()
+        assert _names(_search()) == ["rebuilt"]
+        assert search.show(dataset["id"])["name"] == "rebuilt"
+
+    def test_missing_table_is_recreated(self):
+        factories.Dataset(name="before-drop")
+        with model.meta.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE opendatalocale_search_index")
+        search.rebuild()
+        assert _names(_search()) == ["before-drop"]
+
+    def test_delete_by_query_as_harvest_does(self):
+        dataset = factories.Dataset(name="to-remove")
+        make_connection().delete(q=f'id:"{dataset["id"]}"')
+        assert _search()["count"] == 0
+
+
+def test_search_page_and_facets_in_the_ui(app):
+    org = factories.Organization(title="Commune de Vannes")
+    factories.Dataset(owner_org=org["id"], title="Budget primitif", tags=[{"name": "finances"}])
+    page = app.get("/dataset/", query_string={"q": "budgets"})
+    assert "Budget primitif" in page.body
+    assert "finances" in page.body
+    home = app.get("/")
+    assert home.status_code == 200
+    assert app.get("/organization/").status_code == 200
+    assert "Budget primitif" in app.get(f"/organization/{org['name']}").body
