@@ -37,7 +37,7 @@ i18n: install
 demo: install services
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo bash scripts/init_db.sh $(VENV) demo/demo.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo $(VENV)/bin/python demo/load_demo.py demo/demo.ini
-	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo $(VENV)/bin/ckan -c demo/demo.ini run --host 127.0.0.1 --port 5000
+	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo $(VENV)/bin/ckan -c demo/demo.ini run --host 127.0.0.1 --port 5000 --disable-debugger --disable-reloader --threaded
 
 test: install services
 	$(MAKE) --no-print-directory test-suite test-core VENV=$(VENV) TEST_DB=odl_test
