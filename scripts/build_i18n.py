@@ -6,7 +6,8 @@ can be translated independently). This script merges them into
 ``i18n/fr/LC_MESSAGES/ckanext-opendatalocale.po``, compiles the ``.mo`` CKAN
 loads, and with ``--check`` fails when a message has no French translation.
 
-    python scripts/build_i18n.py [--check]
+    python scripts/build_i18n.py            # write the .po and .mo
+    python scripts/build_i18n.py --check    # fail if a message is untranslated or the files are stale
 """
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def load_translations() -> dict[str, polib.POEntry]:
     return entries
 
 
+def _translations(catalogue: polib.POFile) -> dict[str, object]:
+    return {e.msgid: (e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in catalogue}
+
+
 def build(check: bool) -> int:
     messages = extract()
     translations = load_translations()
@@ -83,9 +88,16 @@ def build(check: bool) -> int:
         if not any(msgid == key[0] for key in messages):
             catalogue.append(known)
     target = I18N / "fr" / "LC_MESSAGES"
-    target.mkdir(parents=True, exist_ok=True)
-    catalogue.save(str(target / f"{DOMAIN}.po"))
-    catalogue.save_as_mofile(str(target / f"{DOMAIN}.mo"))
+    if check:
+        committed = target / f"{DOMAIN}.po"
+        if not committed.exists() or _translations(polib.pofile(str(committed))) != _translations(catalogue):
+            print("The French catalogue is out of date: run python scripts/build_i18n.py",
+                  file=sys.stderr)
+            return 1
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        catalogue.save(str(target / f"{DOMAIN}.po"))
+        catalogue.save_as_mofile(str(target / f"{DOMAIN}.mo"))
     if missing:
         print(f"{len(missing)} message(s) without a French translation:", file=sys.stderr)
         for msgid in missing:
