@@ -39,6 +39,7 @@ setup(
     entry_points={
         "ckan.plugins": [
             "opendatalocale_search = ckanext.opendatalocale.plugins:SearchPlugin",
+            "opendatalocale_scdl = ckanext.opendatalocale.plugins:ScdlPlugin",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

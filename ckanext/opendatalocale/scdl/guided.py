@@ -1,0 +1,81 @@
+"""Guided publication per schema: what the dataset form is pre-filled with."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from . import utils
+from .registry import SchemaEntry
+
+
+@dataclass(frozen=True)
+class Guide:
+    title: dict[str, str]
+    themes: tuple[str, ...]
+    frequency: str
+    keywords: tuple[str, ...]
+
+
+# Keywords stay French: they are the words citizens search French portals with.
+GUIDES: dict[str, Guide] = {
+    "scdl/deliberations": Guide({"fr": "Délibérations", "en": "Council deliberations"}, ("GOVE",), "monthly",
+                                ("délibérations", "conseil municipal", "actes administratifs")),
+    "scdl/budget": Guide({"fr": "Budget", "en": "Budget"}, ("ECON", "GOVE"), "annual",
+                         ("budget", "finances publiques", "comptabilité")),
+    "scdl/subventions": Guide({"fr": "Subventions accordées", "en": "Grants awarded"}, ("ECON", "GOVE"), "annual",
+                              ("subventions", "associations", "finances publiques")),
+    "scdl/equipements": Guide({"fr": "Équipements publics", "en": "Public facilities"}, ("REGI", "SOCI"), "irregular",
+                              ("équipements publics", "services publics")),
+    "scdl/menus-collectifs": Guide({"fr": "Menus de la restauration collective", "en": "Institutional catering menus"},
+                                   ("EDUC", "HEAL"), "weekly", ("restauration collective", "cantine", "menus")),
+    "scdl/plats-menus-collectifs": Guide({"fr": "Plats de la restauration collective", "en": "Institutional catering dishes"},
+                                         ("EDUC", "HEAL"), "weekly", ("restauration collective", "cantine", "plats")),
+    "scdl/prenoms": Guide({"fr": "Prénoms des nouveau-nés", "en": "First names of newborns"}, ("SOCI",), "annual",
+                          ("prénoms", "état civil", "naissances")),
+    "scdl/catalogue": Guide({"fr": "Catalogue des données", "en": "Data catalogue"}, ("GOVE",), "monthly",
+                            ("catalogue", "données ouvertes")),
+    "etalab/schema-irve-statique": Guide({"fr": "Bornes de recharge pour véhicules électriques", "en": "Electric vehicle charging points"},
+                                         ("TRAN", "ENER"), "monthly", ("IRVE", "bornes de recharge", "véhicules électriques")),
+    "etalab/schema-irve-dynamique": Guide({"fr": "Disponibilité des bornes de recharge", "en": "Charging point availability"},
+                                          ("TRAN", "ENER"), "continuous", ("IRVE", "bornes de recharge", "temps réel")),
+    "atlasante/schema-dae": Guide({"fr": "Défibrillateurs automatisés externes", "en": "Automated external defibrillators"},
+                                  ("HEAL",), "irregular", ("DAE", "défibrillateurs", "santé")),
+}
+
+
+def guide(entry: SchemaEntry) -> Guide:
+    """The guide of a schema; schemas synced later get a generic one from their label."""
+    return GUIDES.get(entry.name) or Guide(dict(entry.label), (), "irregular", (entry.slug,))
+
+
+def _organization_title() -> str | None:
+    """The publisher's organisation when there is exactly one to choose."""
+    if not tk.current_user.is_authenticated:
+        return None
+    try:
+        orgs = tk.get_action("organization_list_for_user")(
+            {"user": tk.current_user.name}, {"permission": "create_dataset"}
+        )
+    except tk.ObjectNotFound:
+        return None
+    return orgs[0].get("title") or orgs[0].get("name") if len(orgs) == 1 else None
+
+
+def form_values(entry: SchemaEntry) -> dict[str, Any]:
+    """Query parameters of the pre-filled ``dataset.new`` form."""
+    g = guide(entry)
+    title = utils.pick(g.title)
+    organization = _organization_title()
+    if organization:
+        title = f"{title} – {organization}"
+    values: dict[str, Any] = {
+        "title": title,
+        "frequency": g.frequency,
+        "tag_string": ", ".join(g.keywords),
+        "scdl": entry.slug,
+    }
+    if g.themes:
+        values["themes"] = list(g.themes)
+    return values

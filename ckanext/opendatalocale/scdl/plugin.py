@@ -1,0 +1,120 @@
+"""Plugin ``opendatalocale_scdl``: SCDL schemas in CKAN's forms, pages, search and API.
+
+Enable after ckanext-scheming (its template directory must come first)::
+
+    ckan.plugins = ... scheming_datasets scheming_organizations opendatalocale_scdl
+    scheming.dataset_schemas = ckanext.opendatalocale:schemas/dataset.yaml
+    scheming.organization_schemas = ckanext.opendatalocale:schemas/organization.yaml
+    scheming.presets = ckanext.scheming:presets.json ckanext.opendatalocale:schemas/presets.yaml
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from ckanext.opendatalocale.translation import SuiteTranslation
+
+from . import utils
+
+LICENSES_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas", "licenses.json")
+SCHEMA_FACET = "scdl_schema"
+VERSION_FACET = "scdl_schema_ref"
+
+
+def schema_refs(dataset: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Schema names and ``name@version`` refs the dataset's resources declare."""
+    names: list[str] = []
+    refs: list[str] = []
+    for resource in dataset.get("resources") or []:
+        name = resource.get("schema_name")
+        if not name:
+            continue
+        if name not in names:
+            names.append(name)
+        version = resource.get("schema_version")
+        if version and f"{name}@{version}" not in refs:
+            refs.append(f"{name}@{version}")
+    return names, refs
+
+
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.validators
+@tk.blanket.helpers
+@tk.blanket.blueprints
+@tk.blanket.config_declarations
+class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
+    p.implements(p.IConfigurer)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.ITranslation)
+    p.implements(p.IClick)
+
+    # IConfigurer
+
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
+        if not config.get("licenses_group_url") and tk.asbool(
+            config.get("ckanext.opendatalocale.scdl.shipped_licenses", True)
+        ):
+            config["licenses_group_url"] = "file://" + LICENSES_FILE
+            from ckan import model
+
+            # The licence register is built once, on first use: rebuild it with ours.
+            if "_license_register" in vars(model.Package):
+                del model.Package._license_register
+
+    # IFacets
+
+    def dataset_facets(self, facets_dict: dict, package_type: str) -> dict:
+        facets_dict[SCHEMA_FACET] = tk._("SCDL schema")
+        return facets_dict
+
+    def organization_facets(self, facets_dict: dict, organization_type: str, package_type: str) -> dict:
+        facets_dict[SCHEMA_FACET] = tk._("SCDL schema")
+        return facets_dict
+
+    # IPackageController
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        source = pkg_dict.get("validated_data_dict") or pkg_dict.get("data_dict")
+        try:
+            dataset = json.loads(source) if isinstance(source, str) else {}
+        except ValueError:
+            dataset = {}
+        names, refs = schema_refs(dataset)
+        if names:
+            pkg_dict[SCHEMA_FACET] = names
+            pkg_dict[VERSION_FACET] = refs
+        # Scheming stores code lists as JSON strings: index the codes themselves.
+        for key in ("territorial_coverage", "collectivites_siren", "themes"):
+            value = pkg_dict.get(key)
+            if isinstance(value, str) and value.startswith("["):
+                try:
+                    pkg_dict[key] = json.loads(value)
+                except ValueError:
+                    pass
+        return pkg_dict
+
+    def after_dataset_search(self, search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+        # Facet items show the schema's label, not its catalogue name.
+        facet = (search_results.get("search_facets") or {}).get(SCHEMA_FACET)
+        if facet:
+            from .helpers import odl_scdl_label
+
+            for item in facet.get("items") or []:
+                item["display_name"] = odl_scdl_label(item.get("name"))
+        return search_results
+
+    # IClick
+
+    def get_commands(self) -> list:
+        from ckanext.opendatalocale.cli import opendatalocale
+
+        from . import cli  # noqa: F401 - attaches "schemas" to the group
+
+        return [opendatalocale]
