@@ -1,8 +1,9 @@
 """Plugin ``opendatalocale_scdl``: SCDL schemas in CKAN's forms, pages, search and API.
 
-Enable after ckanext-scheming (its template directory must come first)::
+List it before ckanext-scheming: since CKAN 2.10 the plugins listed first win
+template overrides, and ours extend scheming's form and CKAN's resource page::
 
-    ckan.plugins = ... scheming_datasets scheming_organizations opendatalocale_scdl
+    ckan.plugins = opendatalocale_search opendatalocale_scdl scheming_datasets scheming_organizations
     scheming.dataset_schemas = ckanext.opendatalocale:schemas/dataset.yaml
     scheming.organization_schemas = ckanext.opendatalocale:schemas/organization.yaml
     scheming.presets = ckanext.scheming:presets.json ckanext.opendatalocale:schemas/presets.yaml
@@ -10,6 +11,7 @@ Enable after ckanext-scheming (its template directory must come first)::
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any
 
@@ -19,6 +21,8 @@ import ckan.plugins.toolkit as tk
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 from . import utils
+
+log = logging.getLogger(__name__)
 
 LICENSES_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas", "licenses.json")
 SCHEMA_FACET = "scdl_schema"
@@ -58,6 +62,13 @@ class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
+        plugins = config.get("ckan.plugins") or []
+        plugins = plugins.split() if isinstance(plugins, str) else list(plugins)
+        if "scheming_datasets" in plugins and plugins.index("scheming_datasets") < plugins.index("opendatalocale_scdl"):
+            log.warning(
+                "ckan.plugins: list opendatalocale_scdl before scheming_datasets, "
+                "otherwise the SCDL form guide and resource schema box are hidden by scheming's templates"
+            )
         if not config.get("licenses_group_url") and tk.asbool(
             config.get("ckanext.opendatalocale.scdl.shipped_licenses", True)
         ):

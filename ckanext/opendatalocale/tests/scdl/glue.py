@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-PLUGINS = "opendatalocale_search scheming_datasets scheming_organizations opendatalocale_scdl"
+PLUGINS = "opendatalocale_search opendatalocale_scdl scheming_datasets scheming_organizations"
 
 CKAN_MARKS = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
