@@ -38,6 +38,12 @@ setup(
     extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5"]},
     entry_points={
         "ckan.plugins": [
+            "opendatalocale_harvest = ckanext.opendatalocale.plugins:HarvestPlugin",
+            "opendatalocale_ods_harvester = ckanext.opendatalocale.plugins:OdsHarvester",
+            "opendatalocale_datagouv_harvester = ckanext.opendatalocale.plugins:DatagouvHarvester",
+            "opendatalocale_ckan_harvester = ckanext.opendatalocale.plugins:CkanHarvester",
+            "opendatalocale_dcat_harvester = ckanext.opendatalocale.plugins:DcatHarvester",
+            "opendatalocale_file_harvester = ckanext.opendatalocale.plugins:FileHarvester",
             "opendatalocale_search = ckanext.opendatalocale.plugins:SearchPlugin",
             "opendatalocale_scdl = ckanext.opendatalocale.plugins:ScdlPlugin",
         ],

@@ -1,0 +1,195 @@
+"""Plain files a commune publishes (CSV / XLSX), and SCDL ``catalogue`` CSVs.
+
+Source URL: the first file (or the catalogue). Config (JSON, plus the common keys)::
+
+    {"files": ["https://ville.fr/subventions.csv",
+               {"url": "https://ville.fr/deliberations.xlsx", "title": "Délibérations",
+                "schema": "scdl/deliberations"}],
+     "catalogue": false,
+     "title": "Title of the source URL's dataset"}
+
+Each file is one dataset with one resource; its schema is the declared one,
+else detected from its header; its SIREN comes from the config, else from
+``COLL_SIRET``-like columns. With ``"catalogue": true`` the source URL is an
+SCDL catalogue CSV (scdl/catalogue): one dataset per row, guid
+``COLL_SIRET`` + ``ID``, attributed to ``COLL_SIRET``, with a link resource
+to the row's ``URL``.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import posixpath
+from typing import Any, Iterator, Mapping
+from urllib.parse import unquote, urlsplit
+
+from ckanext.opendatalocale.harvesters import common, detect
+from ckanext.opendatalocale.harvesters.base import OpenDataLocaleHarvester
+from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord, SourceError
+from ckanext.opendatalocale.http import HttpClient
+
+HEADER_BYTES = 256 * 1024
+SIRET_COLUMNS = ("COLL_SIRET", "coll_siret", "idAttribuant", "SIRET", "siret")
+CATALOGUE_REQUIRED = {"COLL_SIRET", "ID", "TITRE"}
+
+
+def _file_entries(url: str, config: HarvestConfig) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [{"url": url, "title": config.get("title")}]
+    for item in config.get("files") or []:
+        entry = {"url": item} if isinstance(item, str) else dict(item)
+        if entry.get("url") and entry["url"] != url:
+            entries.append(entry)
+    return entries
+
+
+def _filename(url: str) -> str:
+    return unquote(posixpath.basename(urlsplit(url).path)) or url
+
+
+def _format(url: str, content_type: str = "") -> str:
+    name = _filename(url).lower()
+    if name.endswith((".xlsx", ".xls")) or "spreadsheet" in content_type:
+        return "XLSX"
+    return "CSV"
+
+
+def read_rows(data: bytes, fmt: str, limit: int | None = None) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows of a CSV (encoding and delimiter sniffed) or XLSX."""
+    if fmt == "XLSX":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        header = [c.strip() for c in rows[0]] if rows else []
+        body = rows[1:]
+    else:
+        header = detect.sniff_csv_header(data[:HEADER_BYTES])
+        text = detect._decode(data).lstrip("\ufeff")
+        delimiter = max((";", ",", "\t", "|"), key=lambda d: text.split("\n", 1)[0].count(d))
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        next(reader, None)
+        body = list(reader)
+    out = []
+    for row in body[:limit] if limit else body:
+        if any(cell.strip() for cell in row):
+            out.append({name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)})
+    return header, out
+
+
+def gather(url: str, config: HarvestConfig, client: HttpClient) -> Iterator[RemoteRecord]:
+    if not config.get("catalogue"):
+        for entry in _file_entries(url, config):
+            yield RemoteRecord(guid=entry["url"], data={"file": entry}, remote_url=entry["url"],
+                               title=entry.get("title") or _filename(entry["url"]))
+        return
+    response = client.get(url)
+    if response.content.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
+        raise SourceError("source.unexpected", url=url, detail="HTML")
+    header, rows = read_rows(response.content, "CSV")
+    if not CATALOGUE_REQUIRED <= set(header):
+        raise SourceError("source.unexpected", url=url, detail="colonnes/columns " + ", ".join(
+            sorted(CATALOGUE_REQUIRED - set(header))))
+    for row in rows:
+        siret = row.get("COLL_SIRET", "").split(".")[0]
+        if not row.get("ID"):
+            continue
+        yield RemoteRecord(guid=f"{siret}:{row['ID']}", data={"row": row, "catalogue": url},
+                           remote_url=row.get("URL") or "", title=row.get("TITRE") or row["ID"])
+
+
+def fetch(record: dict[str, Any], client: HttpClient) -> dict[str, Any]:
+    """Download a plain file once: content hash, header, SIRET values, validators."""
+    if "file" not in record:
+        return record
+    entry = record["file"]
+    digest = hashlib.sha256()
+    head = bytearray()
+    with client.stream(entry["url"]) as body:
+        for chunk in body:
+            digest.update(chunk)
+            if len(head) < 64 * 1024 * 1024:
+                head.extend(chunk)
+        content_type = body.headers.get("Content-Type") or ""
+    data = bytes(head)
+    if data.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
+        raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
+    fmt = _format(entry["url"], content_type)
+    header, rows = read_rows(data, fmt, limit=50)
+    sirets = [row.get(col) for row in rows for col in SIRET_COLUMNS if row.get(col)]
+    return {**record, "sha256": digest.hexdigest(), "format": fmt, "header": header,
+            "sirets": sorted(set(sirets))[:20]}
+
+
+def to_package(record: Mapping[str, Any], config: HarvestConfig) -> dict[str, Any]:
+    if "row" in record:
+        return _catalogue_package(record["row"], config)
+    entry = record["file"]
+    declared = [entry["schema"]] if entry.get("schema") else []
+    detection = common.detect_resource(detect.DetectionInput(declared=declared, columns=record.get("header") or []))
+    title = entry.get("title") or _filename(entry["url"])
+    return {
+        "title": title,
+        "notes": entry.get("description"),
+        "keywords": [],
+        "license_id": common.map_license(entry.get("license"), default=config.default_license or "lo-2.0"),
+        "resources": [{"name": _filename(entry["url"]), "url": entry["url"], "format": record.get("format"),
+                       **detection}],
+        "publisher_key": "",
+        "siren_candidates": common.as_list(entry.get("siren")) + list(record.get("sirets") or []),
+        "harvest_source_type": "file",
+        "remote_url": entry["url"],
+        "extras_dict": {"file_sha256": record.get("sha256")},
+    }
+
+
+def _catalogue_package(row: Mapping[str, str], config: HarvestConfig) -> dict[str, Any]:
+    formats = [f.strip().upper() for f in (row.get("FORMAT_RESSOURCES") or "").split(";") if f.strip()]
+    resources = []
+    if row.get("URL"):
+        resources.append({"name": row.get("TITRE") or row["URL"], "url": row["URL"],
+                          "format": formats[0] if len(formats) == 1 else ""})
+    return {
+        "title": row.get("TITRE"),
+        "notes": row.get("DESCRIPTION"),
+        "keywords": [k for k in (row.get("MOTS_CLES") or "").split(";")] + common.as_list(row.get("THEME")),
+        "license_id": common.map_license(row.get("LICENCE"), default=config.default_license),
+        "resources": resources,
+        "publisher_key": row.get("COLL_SIRET", ""),
+        "siren_candidates": [row.get("COLL_SIRET")],
+        "harvest_source_type": "scdl-catalogue",
+        "remote_url": row.get("URL"),
+        "extras_dict": {"contact_name": row.get("PRODUCTEUR_NOM"),
+                        "temporal_coverage_start": row.get("COUV_TEMP_DEBUT"),
+                        "temporal_coverage_end": row.get("COUV_TEMP_FIN"),
+                        "modified": row.get("DATE_MAJ"), "catalogue_id": row.get("ID"),
+                        "catalogue_frequency": row.get("FREQ_MAJ")},
+    }
+
+
+class FileHarvester(OpenDataLocaleHarvester):
+    kind = "file"
+    title = "Fichiers CSV/XLSX et catalogues SCDL"
+    description = ("Fichiers publiés par une collectivité et catalogues SCDL — "
+                   "files published by a collectivité, and SCDL catalogue CSVs")
+    extra_keys = {"files": "more file URLs (strings or {url, title, schema, siren, license, description})",
+                  "catalogue": "true: the source URL is an SCDL catalogue CSV",
+                  "title": "title of the source URL's dataset"}
+
+    def validate_config(self, config: str | None) -> str:
+        text = super().validate_config(config)
+        parsed = self.parse_config(text)
+        files = parsed.get("files") or []
+        if not isinstance(files, list) or not all(
+                isinstance(f, str) or (isinstance(f, Mapping) and f.get("url")) for f in files):
+            raise ValueError("« files » : liste d'URL ou d'objets {url, ...}\n— \"files\": list of URLs or {url, ...}")
+        return text
+
+    def gather_records(self, url: str, config: HarvestConfig, client: HttpClient) -> Iterator[RemoteRecord]:
+        return gather(url, config, client)
+
+    def fetch_record(self, record: dict[str, Any], config: HarvestConfig, client: HttpClient) -> dict[str, Any]:
+        return fetch(record, client)
+
+    def package_dict(self, record: Mapping[str, Any], config: HarvestConfig, client: HttpClient) -> dict[str, Any]:
+        return to_package(record, config)

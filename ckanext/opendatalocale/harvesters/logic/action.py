@@ -1,0 +1,49 @@
+"""Action ``opendatalocale_harvest_preview``: what a source would create."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.opendatalocale.harvesters import common
+from ckanext.opendatalocale.harvesters.registry import HARVESTERS, harvester_for
+
+
+@tk.side_effect_free
+def opendatalocale_harvest_preview(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The first datasets a harvest source would create, with their detected schemas.
+
+    :param source_type: ods, datagouv, ckan, dcat or file
+    :param url: the source URL
+    :param config: the source config (JSON string or object), optional
+    :param limit: how many datasets (default 10, at most 50)
+    """
+    tk.check_access("opendatalocale_harvest_preview", context, data_dict)
+    kind = data_dict.get("source_type") or ""
+    url = data_dict.get("url") or ""
+    errors: dict[str, list[str]] = {}
+    if not url:
+        errors["url"] = [tk._("Missing value")]
+    try:
+        harvester = harvester_for(kind)
+    except KeyError:
+        errors["source_type"] = [tk._("Unknown source type, expected one of: {kinds}").format(
+            kinds=", ".join(HARVESTERS))]
+    if errors:
+        raise tk.ValidationError(errors)
+    try:
+        limit = max(1, min(50, int(data_dict.get("limit") or 10)))
+    except ValueError:
+        raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
+    try:
+        datasets = harvester.preview(url, data_dict.get("config"), limit=limit)
+    except common.ConfigError as exc:
+        raise tk.ValidationError({"config": [_pick(exc.message)]})
+    except Exception as exc:  # noqa: BLE001 - the source's failure is the answer
+        return {"datasets": [], "error": _pick(common.error_message(exc))}
+    return {"datasets": datasets, "error": None}
+
+
+def _pick(message: dict[str, str]) -> str:
+    lang = tk.h.lang() if tk.request else "fr"
+    return message.get("fr" if str(lang).startswith("fr") else "en") or message["fr"]
