@@ -26,7 +26,7 @@ grep -viE '^(sphinx|cookiecutter|ipdb|pip-tools|towncrier|junit|flask-debugtoolb
   "$src/dev-requirements.txt" > "$work/test-requirements.txt"
 "$venv/bin/pip" install -q "ckan==$version" -r "$src/requirements.txt" -r "$work/test-requirements.txt"
 # CKAN's pins win over our looser ranges.
-grep -E '^[A-Za-z0-9]' "$src/requirements.txt" > "$work/constraints.txt"
+grep -E '^[A-Za-z0-9]' "$src/requirements.txt" | sed -E 's/\[[^]]*\]//' > "$work/constraints.txt"
 "$venv/bin/pip" install -q -c "$work/constraints.txt" -e "$here[test]"
 rm -f "$venv"/.opendatalocale-*
 touch "$stamp"

@@ -1,18 +1,32 @@
-"""Entry points of the suite's CKAN plugins.
+"""The suite's CKAN plugins, one per feature folder.
 
-Each feature keeps its plugin class in its own folder (``<feature>/plugin.py``)
-next to the actions, views, CLI and config declarations that CKAN's
-``toolkit.blanket`` decorators find there; this module only lists them.
+Entry points (setup.py) name each class in its feature module directly, so
+enabling one plugin imports only that feature: ``opendatalocale_search`` alone
+never imports ckanext-harvest's models, for instance. Names are also reachable
+here, imported on first access.
 """
-from ckanext.opendatalocale.harvesters.ckan import CkanHarvester
-from ckanext.opendatalocale.harvesters.datagouv import DatagouvHarvester
-from ckanext.opendatalocale.harvesters.dcat import DcatHarvester
-from ckanext.opendatalocale.harvesters.files import FileHarvester
-from ckanext.opendatalocale.harvesters.ods import OdsHarvester
-from ckanext.opendatalocale.harvesters.plugin import HarvestPlugin
-from ckanext.opendatalocale.scdl.plugin import ScdlPlugin
-from ckanext.opendatalocale.search.plugin import SearchPlugin
+from __future__ import annotations
 
-__all__ = [
-    "CkanHarvester", "DatagouvHarvester", "DcatHarvester", "FileHarvester", "HarvestPlugin", "OdsHarvester",
-    "ScdlPlugin", "SearchPlugin"]
+from importlib import import_module
+from typing import Any
+
+PLUGINS = {
+    "opendatalocale_search": "ckanext.opendatalocale.search.plugin:SearchPlugin",
+    "opendatalocale_scdl": "ckanext.opendatalocale.scdl.plugin:ScdlPlugin",
+    "opendatalocale_conformity": "ckanext.opendatalocale.conformity.plugin:ConformityPlugin",
+    "opendatalocale_dashboard": "ckanext.opendatalocale.dashboard.plugin:DashboardPlugin",
+    "opendatalocale_harvest": "ckanext.opendatalocale.harvesters.plugin:HarvestPlugin",
+    "opendatalocale_ods_harvester": "ckanext.opendatalocale.harvesters.ods:OdsHarvester",
+    "opendatalocale_datagouv_harvester": "ckanext.opendatalocale.harvesters.datagouv:DatagouvHarvester",
+    "opendatalocale_ckan_harvester": "ckanext.opendatalocale.harvesters.ckan:CkanHarvester",
+    "opendatalocale_dcat_harvester": "ckanext.opendatalocale.harvesters.dcat:DcatHarvester",
+    "opendatalocale_file_harvester": "ckanext.opendatalocale.harvesters.files:FileHarvester",
+}
+_BY_CLASS = {target.rsplit(":", 1)[1]: target for target in PLUGINS.values()}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _BY_CLASS:
+        raise AttributeError(name)
+    module, _, attribute = _BY_CLASS[name].partition(":")
+    return getattr(import_module(module), attribute)

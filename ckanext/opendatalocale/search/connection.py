@@ -22,7 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from . import ddl
-from .fields import STORED_ONLY_FIELDS, in_catch_all, kind_of, FieldKind, weight_of
+from .fields import (
+    STORED_ONLY_FIELDS, FieldKind, document_column, in_catch_all,
+    kind_of, weight_of,
+)
 from .translate import (
     QueryError, SqlQuery, translate_filter, translate_main_query, translate_sort,
 )
@@ -61,9 +64,11 @@ class PostgresSolr:
             return ""
         statement = sa.text(
             f"""
-            INSERT INTO {TABLE} (index_id, id, name, site_id, entity_type, fields,
+            INSERT INTO {TABLE} (index_id, id, name, site_id, entity_type, state, dataset_type,
+                                 capacity, permission_labels, fields, texts,
                                  data_dict, validated_data_dict, search_text, search_vector, indexed_at)
-            VALUES (:index_id, :id, :name, :site_id, :entity_type, CAST(:fields AS jsonb),
+            VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :dataset_type,
+                    :capacity, :permission_labels, CAST(:fields AS jsonb), CAST(:texts AS jsonb),
                     :data_dict, :validated_data_dict, :search_text,
                     setweight(to_tsvector('odl_fr', :text_a) || to_tsvector('odl_simple', :text_a), 'A') ||
                     setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B') ||
@@ -72,7 +77,10 @@ class PostgresSolr:
                     now())
             ON CONFLICT (index_id) DO UPDATE SET
               id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
-              entity_type = EXCLUDED.entity_type, fields = EXCLUDED.fields,
+              entity_type = EXCLUDED.entity_type, state = EXCLUDED.state,
+              dataset_type = EXCLUDED.dataset_type, capacity = EXCLUDED.capacity,
+              permission_labels = EXCLUDED.permission_labels,
+              fields = EXCLUDED.fields, texts = EXCLUDED.texts,
               data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict,
               search_text = EXCLUDED.search_text, search_vector = EXCLUDED.search_vector,
               indexed_at = EXCLUDED.indexed_at
@@ -245,7 +253,7 @@ class _SearchPlan:
         for column in ("data_dict", "validated_data_dict"):
             if wanted is None or column in wanted:
                 extra_columns.append(f"d.{column}")
-        columns = ", ".join(["d.fields", f"{self.rank} AS score"] + extra_columns)
+        columns = ", ".join(["d.fields", "d.texts", f"{self.rank} AS score"] + extra_columns)
         order = ", ".join(self.order_by + ["d.index_id"])
         statement = sa.text(
             f"SELECT {columns} FROM {TABLE} AS d WHERE {self.where} "
@@ -255,7 +263,7 @@ class _SearchPlan:
                                         "_start": self.start}).mappings()
         docs = []
         for row in rows:
-            doc = dict(row["fields"])
+            doc = {**row["fields"], **row["texts"]}
             for column in ("data_dict", "validated_data_dict"):
                 if column in row and row[column] is not None:
                     doc[column] = row[column]
@@ -267,16 +275,20 @@ class _SearchPlan:
 
     def _fetch_facets(self, conn: sa.Connection) -> dict[str, list[Any]]:
         names = list(dict.fromkeys(self.facet_fields))
-        values_list = ", ".join(f"({self.sql.bind(name)})" for name in names)
+        # One pass over the matching rows for every facet: each row yields the
+        # distinct (field, value) pairs of the requested fields.
+        pairs = " UNION ".join(
+            f"SELECT {self.sql.bind(name)} AS field, v AS value "
+            f"FROM odl_values({document_column(name)} -> {self.sql.bind(name)}) AS v"
+            for name in names
+        )
         statement = sa.text(
             f"""
-            SELECT f.name AS field, x.value AS value, count(*) AS hits
+            SELECT x.field, x.value, count(*) AS hits
             FROM {TABLE} AS d
-            CROSS JOIN (VALUES {values_list}) AS f(name)
-            CROSS JOIN LATERAL (SELECT DISTINCT v AS value
-                                FROM odl_values(d.fields -> f.name) AS v) AS x
+            CROSS JOIN LATERAL ({pairs}) AS x
             WHERE {self.where}
-            GROUP BY f.name, x.value
+            GROUP BY x.field, x.value
             HAVING count(*) >= :_mincount
             """
         )
@@ -297,19 +309,19 @@ class _SearchPlan:
 # -- document preparation ---------------------------------------------------------
 
 def _row_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: _jsonable(v) for k, v in doc.items() if k not in STORED_ONLY_FIELDS}
-    fields.setdefault("indexed_ts", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    indexed = {k: _jsonable(v) for k, v in doc.items() if k not in STORED_ONLY_FIELDS}
+    indexed.setdefault("indexed_ts", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    fields = {k: v for k, v in indexed.items() if document_column(k) == "d.fields"}
+    texts = {k: v for k, v in indexed.items() if document_column(k) == "d.texts"}
     groups: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
     catch_all: list[str] = []
-    for key, value in fields.items():
+    for key, value in indexed.items():
         if not (in_catch_all(key) or kind_of(key) is FieldKind.TEXT or key.startswith("vocab_")):
             continue
-        texts = [str(v) for v in (value if isinstance(value, list) else [value])
+        words = [str(v) for v in (value if isinstance(value, list) else [value])
                  if v is not None and not isinstance(v, (dict, bool))]
-        if not texts:
-            continue
-        groups[weight_of(key)].extend(texts)
-        catch_all.extend(texts)
+        groups[weight_of(key)].extend(words)
+        catch_all.extend(words)
     index_id = str(doc.get("index_id") or doc.get("id"))
     return {
         "index_id": index_id,
@@ -317,7 +329,12 @@ def _row_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "name": _str_or_none(doc.get("name")),
         "site_id": _str_or_none(doc.get("site_id")),
         "entity_type": _str_or_none(doc.get("entity_type")),
-        "fields": json.dumps(fields, default=str).replace("\\u0000", ""),
+        "fields": _json(fields),
+        "texts": _json(texts),
+        "state": _str_or_none(doc.get("state")),
+        "dataset_type": _str_or_none(doc.get("dataset_type")),
+        "capacity": _str_or_none(doc.get("capacity")),
+        "permission_labels": [str(label) for label in doc.get("permission_labels") or []],
         "data_dict": _strip_nul(doc.get("data_dict")),
         "validated_data_dict": _strip_nul(doc.get("validated_data_dict")),
         "search_text": _strip_nul(" ".join(catch_all)),
@@ -326,6 +343,10 @@ def _row_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "text_c": _strip_nul(" ".join(groups["C"])),
         "text_d": _strip_nul(" ".join(groups["D"])),
     }
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, default=str).replace("\\u0000", "")
 
 
 def _jsonable(value: Any) -> Any:

@@ -69,7 +69,12 @@ STATEMENTS = [
       name text,
       site_id text,
       entity_type text,
+      state text,
+      dataset_type text,
+      capacity text,
+      permission_labels text[] NOT NULL DEFAULT '{{}}',
       fields jsonb NOT NULL,
+      texts jsonb NOT NULL DEFAULT '{{}}',
       data_dict text,
       validated_data_dict text,
       search_text text NOT NULL DEFAULT '',
@@ -77,6 +82,10 @@ STATEMENTS = [
       indexed_at timestamptz NOT NULL DEFAULT now()
     )
     """,
+    # Filters and facets read ``fields`` on every matching row: keep it
+    # uncompressed (it is small; the large texts live in other columns).
+    f"ALTER TABLE {TABLE} ALTER COLUMN fields SET STORAGE EXTERNAL",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_id_idx ON {TABLE} (id)",

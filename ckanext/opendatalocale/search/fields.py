@@ -88,3 +88,14 @@ def weight_of(field: str) -> str:
 def ngram_source(field: str) -> str:
     """``title_ngram`` is Solr's copy of ``title``."""
     return field[: -len("_ngram")]
+
+
+# Fields CKAN filters on in every query, kept in their own columns so that the
+# base filter of a search never has to open the JSON document.
+SCALAR_COLUMNS = frozenset({"site_id", "entity_type", "state", "dataset_type", "capacity"})
+ARRAY_COLUMNS = frozenset({"permission_labels"})
+
+
+def document_column(field: str) -> str:
+    """The JSON column holding a field: words fields apart from the rest."""
+    return "d.texts" if kind_of(field) in (FieldKind.TEXT, FieldKind.NGRAM) else "d.fields"

@@ -19,7 +19,10 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser as lucene_parser
 
 from . import datemath
-from .fields import FieldKind, is_valid_field_name, kind_of, ngram_source, weight_of
+from .fields import (
+    ARRAY_COLUMNS, SCALAR_COLUMNS, FieldKind, document_column, is_valid_field_name, kind_of,
+    ngram_source, weight_of,
+)
 
 FR = "odl_fr"
 SIMPLE = "odl_simple"
@@ -187,11 +190,16 @@ class Translator:
 
     def _substring(self, field: str, value: str) -> str:
         pattern = "%" + _like_pattern(value.replace("*", "\\*").replace("?", "\\?")) + "%"
-        source = self.sql.bind(ngram_source(field))
-        return (f"(unaccent(lower(odl_text(d.fields -> {source}))) "
+        source_field = ngram_source(field)
+        source = self.sql.bind(source_field)
+        return (f"(unaccent(lower(odl_text({document_column(source_field)} -> {source}))) "
                 f"LIKE unaccent(lower({self.sql.bind(pattern)})))")
 
     def _string_equals(self, field: str, value: str) -> str:
+        if field in SCALAR_COLUMNS:
+            return f"(d.{field} = {self.sql.bind(value)})"
+        if field in ARRAY_COLUMNS:
+            return f"({self.sql.bind(value)} = ANY(d.{field}))"
         candidates = [{field: value}, {field: [value]}]
         number = _maybe_number(value)
         if number is not None:
@@ -205,8 +213,9 @@ class Translator:
         if field == "*":
             return "TRUE"
         bound = self.sql.bind(field)
-        return (f"(d.fields ? {bound} AND jsonb_typeof(d.fields -> {bound}) <> 'null' "
-                f"AND d.fields -> {bound} <> '[]'::jsonb AND d.fields -> {bound} <> '\"\"'::jsonb)")
+        column = document_column(field)
+        return (f"({column} ? {bound} AND jsonb_typeof({column} -> {bound}) <> 'null' "
+                f"AND {column} -> {bound} <> '[]'::jsonb AND {column} -> {bound} <> '\"\"'::jsonb)")
 
     def _string_wildcard(self, field: str, raw: str) -> str:
         pattern = _like_pattern(raw)
@@ -225,12 +234,12 @@ class Translator:
             condition = f"(d.search_vector @@ {tsquery})"
             if field != "text":
                 prefix_query = self.sql.bind(f"'{word}':*")
-                condition += (f" AND (to_tsvector('{SIMPLE}', odl_text(d.fields -> {self.sql.bind(field)}))"
+                condition += (f" AND (to_tsvector('{SIMPLE}', odl_text(d.texts -> {self.sql.bind(field)}))"
                               f" @@ to_tsquery('{SIMPLE}', {prefix_query}))")
             return f"({condition})"
         regex = _regex_pattern(raw)
         target = ("d.search_text" if field == "text"
-                  else f"odl_text(d.fields -> {self.sql.bind(field)})")
+                  else f"odl_text(d.texts -> {self.sql.bind(field)})")
         return f"(unaccent({target}) ~* unaccent({self.sql.bind(regex)}))"
 
     def _text_match(self, field: str, words: list[str], *, phrase: bool) -> str:
@@ -250,8 +259,8 @@ class Translator:
             plain_param = self.sql.bind(plain)
             field_param = self.sql.bind(field)
             condition += (
-                f" AND ((to_tsvector('{FR}', odl_text(d.fields -> {field_param})) || "
-                f"to_tsvector('{SIMPLE}', odl_text(d.fields -> {field_param}))) @@ "
+                f" AND ((to_tsvector('{FR}', odl_text(d.texts -> {field_param})) || "
+                f"to_tsvector('{SIMPLE}', odl_text(d.texts -> {field_param}))) @@ "
                 f"(to_tsquery('{FR}', {plain_param}) || to_tsquery('{SIMPLE}', {plain_param})))"
             )
         return f"({condition})"
@@ -260,6 +269,7 @@ class Translator:
         low, high = _range_bound(node.low), _range_bound(node.high)
         kind = kind_of(field)
         bound_field = self.sql.bind(field)
+        column = document_column(field)
         if kind is FieldKind.DATE:
             target = f"odl_ts(d.fields ->> {bound_field})"
             convert = self._date
@@ -267,7 +277,7 @@ class Translator:
             target = f"odl_num(d.fields ->> {bound_field})"
             convert = _number
         else:
-            target = f"(d.fields ->> {bound_field}) COLLATE \"C\""
+            target = f"({column} ->> {bound_field}) COLLATE \"C\""
             convert = str
         conditions = []
         if low is not None:
@@ -333,7 +343,7 @@ def translate_sort(text: str, sql: SqlQuery, rank_expression: str) -> list[str]:
             elif kind is FieldKind.NUMBER:
                 expression = f"odl_num(d.fields ->> {bound})"
             else:
-                expression = f"(d.fields ->> {bound}) COLLATE \"C\""
+                expression = f"({document_column(field)} ->> {bound}) COLLATE \"C\""
         items.append(f"{expression} {direction} NULLS LAST")
     return items
 

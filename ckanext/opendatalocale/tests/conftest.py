@@ -23,5 +23,17 @@ def odl_db(clean_db, clean_index, migrate_db_for):
     CKAN's first ``clean_db`` of a session drops every table, the plugins'
     included, so the suite's migrations are applied again here.
     """
-    for plugin in ("opendatalocale_search",):
-        migrate_db_for(plugin)
+    import sys
+
+    import ckan.model as model
+    import ckan.plugins as plugins
+
+    if "ckanext.harvest.model" in sys.modules:
+        # Once imported, ckanext-harvest's models hang off CKAN's own metadata
+        # (a dataset purge then queries harvest_object): their tables must exist.
+        model.meta.metadata.create_all(model.meta.engine, checkfirst=True)
+
+    for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity"):
+        # CKAN finds a plugin's migrations through the loaded plugin object.
+        if plugins.plugin_loaded(plugin):
+            migrate_db_for(plugin)
