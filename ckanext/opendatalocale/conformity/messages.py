@@ -73,6 +73,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid-schema": ("Le schéma est invalide : {note}", "The schema is invalid: {note}"),
     "duplicate-labels": ("Plusieurs colonnes portent le même nom ({labels}) : chaque colonne doit avoir un nom unique.",
                          "Several columns have the same name ({labels}): each column needs a unique name."),
+    # Raised by the CKAN glue before the engine runs
+    "download-failed": ("Le fichier n'a pas pu être récupéré : {note}", "The file could not be fetched: {note}"),
+    "unknown-schema": ("Le schéma déclaré est inconnu du portail : {note}",
+                       "The declared schema is unknown to this portal: {note}"),
+    "no-file": ("La ressource n'a ni fichier déposé ni adresse (URL) à vérifier.",
+                "The resource has no uploaded file and no URL to check."),
     "internal-error": ("Erreur interne du vérificateur : {note}", "Internal error of the checker: {note}"),
     # Structure errors
     "missing-label": ("La colonne obligatoire {column} est absente du fichier.",
