@@ -1,0 +1,30 @@
+"""Who may see what on a territory (glue)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ckan import authz
+
+
+def is_sysadmin(user: str | None) -> bool:
+    return bool(user) and authz.is_sysadmin(user)
+
+
+def is_member(user: str | None, territory: Mapping[str, Any]) -> bool:
+    """Sysadmin, or member (any role) of one of the territory's organisations."""
+    if not user:
+        return False
+    if is_sysadmin(user):
+        return True
+    return any(authz.users_role_for_group_or_org(org_id, user)
+               for org_id in territory.get("organization_ids") or ())
+
+
+def is_admin(user: str | None, territory: Mapping[str, Any]) -> bool:
+    """Sysadmin, or admin of one of the territory's organisations."""
+    if not user:
+        return False
+    if is_sysadmin(user):
+        return True
+    return any(authz.users_role_for_group_or_org(org_id, user) == "admin"
+               for org_id in territory.get("organization_ids") or ())

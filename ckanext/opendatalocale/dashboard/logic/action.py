@@ -1,0 +1,263 @@
+"""API actions of the dashboard; every one reads the snapshots written by ``refresh``."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.opendatalocale.dashboard import access, refresh, table
+from ckanext.opendatalocale.dashboard.model import followup_note
+from ckanext.opendatalocale.territories import store
+from ckanext.opendatalocale.territories.obligation import STATUSES
+
+import sqlalchemy as sa
+
+MAX_LIMIT = 1000
+
+
+def _conn():
+    return model.Session.connection()
+
+
+def _territory(data_dict: dict[str, Any]) -> dict[str, Any]:
+    slug = data_dict.get("id")
+    if not slug:
+        raise tk.ValidationError({"id": [tk._("Missing value")]})
+    territory = store.get_territory(_conn(), str(slug))
+    if territory is None:
+        raise tk.ObjectNotFound(tk._("Territory not found"))
+    return territory
+
+
+def _public_territory(territory: dict[str, Any]) -> dict[str, Any]:
+    return {"id": territory["id"], "slug": territory["slug"], "name": territory["name"],
+            "description": territory["description"], "rules": territory["rules"],
+            "organization_ids": territory["organization_ids"]}
+
+
+def _strip_kpis(kpis: dict[str, Any] | None, member: bool) -> dict[str, Any] | None:
+    if kpis is None or member:
+        return kpis
+    return {k: v for k, v in kpis.items() if k != "private_datasets"}
+
+
+def _strip_row(row: dict[str, Any], member: bool) -> dict[str, Any]:
+    if member:
+        return row
+    return {k: v for k, v in row.items() if k != "private_dataset_count"}
+
+
+def _bool(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+@tk.side_effect_free
+def dashboard_territory_list(context, data_dict):
+    """Territories with their latest key figures."""
+    tk.check_access("dashboard_territory_list", context, data_dict)
+    result = []
+    for territory in store.list_territories(_conn()):
+        history = refresh.kpi_history(_conn(), territory["id"], 1)
+        member = access.is_member(context.get("user"), territory)
+        result.append({**_public_territory(territory),
+                       "kpis": _strip_kpis(history[-1]["kpis"], member) if history else None})
+    return result
+
+
+@tk.side_effect_free
+def dashboard_territory_show(context, data_dict):
+    """A territory, its latest KPIs and 12 months of history.
+
+    :param id: territory slug or id
+    """
+    tk.check_access("dashboard_territory_show", context, data_dict)
+    territory = _territory(data_dict)
+    member = access.is_member(context.get("user"), territory)
+    history = refresh.kpi_history(_conn(), territory["id"], 12)
+    for entry in history:
+        entry["kpis"] = _strip_kpis(entry["kpis"], member)
+    return {**_public_territory(territory), "kpis": history[-1]["kpis"] if history else None,
+            "computed": history[-1]["computed"] if history else None, "history": history,
+            "is_member": member, "is_admin": access.is_admin(context.get("user"), territory)}
+
+
+def _rows(context, data_dict) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
+    territory = _territory(data_dict)
+    member = access.is_member(context.get("user"), territory)
+    _, rows = refresh.current_rows(_conn(), territory["id"])
+    rows = table.filter_rows(rows, epci=data_dict.get("epci") or None, kind=data_dict.get("kind") or None,
+                             band=data_dict.get("band") or None,
+                             obliged_only=_bool(data_dict.get("obliged_only")),
+                             schema=data_dict.get("schema") or None, q=data_dict.get("q") or None)
+    return territory, [_strip_row(row, member) for row in rows], member
+
+
+@tk.side_effect_free
+def dashboard_collectivite_list(context, data_dict):
+    """Collectivités of a territory with their indicators.
+
+    :param id: territory slug or id
+    :param epci, kind, band, schema, q: filters; ``obliged_only``: boolean
+    :param sort: name, population, datasets, scdl, conformity, freshness, metadata,
+        last_publication or level; ``order``: asc or desc
+    :param offset, limit: paging (limit ≤ 1000)
+    """
+    tk.check_access("dashboard_collectivite_list", context, data_dict)
+    _, rows, _ = _rows(context, data_dict)
+    sort = data_dict.get("sort") or "name"
+    if sort not in table.SORTS:
+        raise tk.ValidationError({"sort": [tk._("Unknown sort")]})
+    rows = table.sort_rows(rows, sort, (data_dict.get("order") or "asc") == "desc")
+    try:
+        offset = max(int(data_dict.get("offset") or 0), 0)
+        limit = min(max(int(data_dict.get("limit") or 50), 1), MAX_LIMIT)
+    except ValueError:
+        raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
+    return {"count": len(rows), "results": rows[offset:offset + limit]}
+
+
+@tk.side_effect_free
+def dashboard_collectivite_show(context, data_dict):
+    """One collectivité of a territory: indicators, and for members overrides and notes.
+
+    :param id: territory slug or id
+    :param siren: the collectivité's SIREN
+    """
+    tk.check_access("dashboard_collectivite_show", context, data_dict)
+    territory = _territory(data_dict)
+    siren = str(data_dict.get("siren") or "")
+    _, rows = refresh.current_rows(_conn(), territory["id"])
+    row = next((r for r in rows if r["siren"] == siren), None)
+    if row is None:
+        raise tk.ObjectNotFound(tk._("Collectivité not found in this territory"))
+    member = access.is_member(context.get("user"), territory)
+    result = {"territory": _public_territory(territory), "collectivite": _strip_row(row, member),
+              "is_member": member}
+    if member:
+        result["override_history"] = [_jsonable(o) for o in store.override_history(_conn(), siren)]
+        result["notes"] = _notes(territory["id"], siren)
+    return result
+
+
+@tk.side_effect_free
+def dashboard_matrix(context, data_dict):
+    """Collectivités × expected SCDL schemas with cell states and column totals.
+
+    :param id: territory slug or id (plus the filters of dashboard_collectivite_list)
+    """
+    tk.check_access("dashboard_matrix", context, data_dict)
+    _, rows, _ = _rows(context, data_dict)
+    rows = table.sort_rows(rows, data_dict.get("sort") or "name")
+    schemas: list[str] = []
+    for row in rows:
+        for schema in row["scdl"]["expected"]:
+            if schema not in schemas:
+                schemas.append(schema)
+    totals = {}
+    for schema in schemas:
+        states = [row["scdl"]["cells"][schema]["state"] for row in rows if schema in row["scdl"]["cells"]]
+        publishing = sum(1 for s in states if s != "absent")
+        valid = sum(1 for s in states if s == "valid")
+        totals[schema] = {"publishing": publishing, "valid": valid, "expected": len(states),
+                          "valid_rate": round(valid / publishing, 4) if publishing else None}
+    return {"schemas": schemas, "totals": totals,
+            "rows": [{"siren": r["siren"], "name": r["name"], "kind": r["kind"], "insee": r["insee"],
+                      "cells": r["scdl"]["cells"]} for r in rows]}
+
+
+def dashboard_refresh(context, data_dict):
+    """Recompute a territory's indicators (queued as a background job unless ``inline``).
+
+    :param id: territory slug or id
+    """
+    tk.check_access("dashboard_refresh", context, data_dict)
+    territory = _territory(data_dict)
+    if _bool(data_dict.get("inline")):
+        from ckanext.opendatalocale.dashboard.settings import indicator_settings, obligation_rules
+
+        kpis = refresh.refresh_territory(_conn(), territory, indicator_settings(tk.config),
+                                         obligation_rules(tk.config))
+        model.Session.commit()
+        return {"queued": False, "kpis": kpis}
+    from ckanext.opendatalocale.dashboard.jobs import refresh_job
+
+    job = tk.enqueue_job(refresh_job, [territory["id"]],
+                         title=f"opendatalocale dashboard refresh {territory['slug']}")
+    return {"queued": True, "job_id": job.id}
+
+
+def _member_siren(territory: dict[str, Any], siren: str) -> str:
+    members = store.territory_reference(_conn(), territory["rules"])
+    if not siren or members.get(siren) is None:
+        raise tk.ValidationError({"siren": [tk._("Not a collectivité of this territory")]})
+    return siren
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat(timespec="seconds") if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+
+
+def dashboard_override_create(context, data_dict):
+    """Record an obligation decision (history kept; the latest decision applies at the next refresh).
+
+    :param id: territory slug or id
+    :param siren: collectivité SIREN
+    :param status: obliged, exempt or unknown
+    :param reason: why (required)
+    """
+    tk.check_access("dashboard_override_create", context, data_dict)
+    territory = _territory(data_dict)
+    siren = _member_siren(territory, str(data_dict.get("siren") or ""))
+    status, reason = data_dict.get("status"), (data_dict.get("reason") or "").strip()
+    errors = {}
+    if status not in STATUSES:
+        errors["status"] = [tk._("Must be one of: {values}").format(values=", ".join(STATUSES))]
+    if not reason:
+        errors["reason"] = [tk._("Missing value")]
+    if errors:
+        raise tk.ValidationError(errors)
+    row = store.add_override(_conn(), siren, status, reason, context.get("user") or "",
+                             territory_id=territory["id"])
+    model.Session.commit()
+    return _jsonable(row)
+
+
+def _notes(territory_id: str, siren: str) -> list[dict[str, Any]]:
+    n = followup_note.c
+    rows = _conn().execute(sa.select(followup_note).where(n.territory_id == territory_id, n.siren == siren)
+                           .order_by(n.created.desc(), n.id.desc())).mappings()
+    return [_jsonable(dict(row)) for row in rows]
+
+
+def dashboard_note_create(context, data_dict):
+    """Add a follow-up note on a collectivité (visible to the territory's members only).
+
+    :param id: territory slug or id
+    :param siren: collectivité SIREN
+    :param text: the note
+    """
+    tk.check_access("dashboard_note_create", context, data_dict)
+    territory = _territory(data_dict)
+    siren = _member_siren(territory, str(data_dict.get("siren") or ""))
+    text = (data_dict.get("text") or "").strip()
+    if not text:
+        raise tk.ValidationError({"text": [tk._("Missing value")]})
+    values = {"territory_id": territory["id"], "siren": siren, "author": context.get("user") or "",
+              "text": text, "created": dt.datetime.utcnow()}
+    new_id = _conn().execute(followup_note.insert().values(**values).returning(followup_note.c.id)).scalar_one()
+    model.Session.commit()
+    return _jsonable({"id": new_id, **values})
+
+
+@tk.side_effect_free
+def dashboard_note_list(context, data_dict):
+    """Follow-up notes on a collectivité, newest first.
+
+    :param id: territory slug or id
+    :param siren: collectivité SIREN
+    """
+    tk.check_access("dashboard_note_list", context, data_dict)
+    territory = _territory(data_dict)
+    return _notes(territory["id"], str(data_dict.get("siren") or ""))

@@ -1,0 +1,48 @@
+"""Auth functions of the dashboard actions (sysadmins pass every check in CKAN)."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+from ckanext.opendatalocale.dashboard import access
+from ckanext.opendatalocale.territories import store
+
+
+def _territory(data_dict: dict[str, Any]) -> dict[str, Any] | None:
+    return store.get_territory(model.Session.connection(), str(data_dict.get("id") or ""))
+
+
+def _public(context, data_dict) -> dict[str, Any]:
+    # Public figures only (private datasets never count); notes and overrides are stripped
+    # for non-members by the actions themselves.
+    return {"success": True}
+
+
+dashboard_territory_list = tk.auth_allow_anonymous_access(_public)
+dashboard_territory_show = tk.auth_allow_anonymous_access(_public)
+dashboard_collectivite_list = tk.auth_allow_anonymous_access(_public)
+dashboard_collectivite_show = tk.auth_allow_anonymous_access(_public)
+dashboard_matrix = tk.auth_allow_anonymous_access(_public)
+
+
+def dashboard_refresh(context, data_dict) -> dict[str, Any]:
+    territory = _territory(data_dict)
+    if territory and access.is_admin(context.get("user"), territory):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only administrators of the territory's organisations "
+                                          "can refresh its dashboard.")}
+
+
+def _members_only(context, data_dict) -> dict[str, Any]:
+    territory = _territory(data_dict)
+    if territory and access.is_member(context.get("user"), territory):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only members of the territory's organisations "
+                                          "can see or write follow-up notes and decisions.")}
+
+
+dashboard_override_create = _members_only
+dashboard_note_create = _members_only
+dashboard_note_list = _members_only

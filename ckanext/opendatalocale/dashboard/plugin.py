@@ -1,0 +1,30 @@
+"""Plugin ``opendatalocale_dashboard``: the ATD dashboard of a territory's collectivités."""
+from __future__ import annotations
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+
+from ckanext.opendatalocale.translation import SuiteTranslation
+
+
+@tk.blanket.config_declarations
+@tk.blanket.actions
+@tk.blanket.auth_functions
+@tk.blanket.blueprints
+@tk.blanket.helpers
+class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
+    """Territories, indicators in monthly snapshots, views and exports (issue 6)."""
+
+    p.implements(p.IConfigurer)
+    p.implements(p.IClick)
+    p.implements(p.ITranslation)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+
+    def get_commands(self):
+        from ckanext.opendatalocale.cli import opendatalocale
+
+        from . import cli  # noqa: F401 - attaches the sub-commands
+
+        return [opendatalocale]

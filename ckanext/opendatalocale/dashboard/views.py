@@ -1,0 +1,184 @@
+"""Pages of the dashboard: overview, map, collectivités table (with exports), matrix and
+collectivité page. They call the actions, which read the snapshots."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from flask import Blueprint, Response, request
+
+from ckanext.opendatalocale.territories import store
+from ckanext.opendatalocale.territories.bands import BANDS
+from ckanext.opendatalocale.territories.reference import geometry_to_svg_paths
+
+from . import table
+
+dashboard = Blueprint("opendatalocale_dashboard", __name__, url_prefix="/territoire")
+
+FILTERS = ("epci", "kind", "band", "obliged_only", "schema", "q", "sort", "order")
+MAP_INDICATORS = ("level", "open", "obligation", "scdl", "conformity", "freshness")
+
+
+def _context() -> dict[str, Any]:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
+
+
+def _call(action: str, data: dict[str, Any]) -> Any:
+    try:
+        return tk.get_action(action)(_context(), data)
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Territory not found"))
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Not authorised to see this page"))
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args[k] for k in FILTERS if request.args.get(k)}
+
+
+def _common(slug: str) -> dict[str, Any]:
+    territory = _call("dashboard_territory_show", {"id": slug})
+    epcis = []
+    _, rows = _rows_all(territory["id"])
+    epcis = sorted(((r["siren"], r["name"]) for r in rows if r["kind"] == "epci"), key=lambda e: e[1])
+    schemas = sorted({s for r in rows for s in r["scdl"]["expected"]})
+    return {"territory": territory, "filters": _filters(), "epcis": epcis, "bands": BANDS,
+            "schemas": schemas}
+
+
+def _rows_all(territory_id: str):
+    from .refresh import current_rows
+
+    return current_rows(model.Session.connection(), territory_id)
+
+
+def overview(slug: str):
+    data = _common(slug)
+    history = data["territory"]["history"]
+    series = {
+        "obligation": [h["kpis"]["obligation"]["rate"] for h in history],
+        "population": [h["kpis"]["population_coverage"]["rate"] for h in history],
+        "scdl": [h["kpis"]["scdl_coverage"]["mean"] for h in history],
+        "conformity": [h["kpis"]["conformity"]["rate"] for h in history],
+        "freshness": [h["kpis"]["freshness"]["rate"] for h in history],
+        "metadata": [h["kpis"]["metadata"]["median"] for h in history],
+        "open": [h["kpis"]["open"] for h in history],
+    }
+    return tk.render("dashboard/overview.html", {**data, "series": series})
+
+
+def _map_value(row: dict[str, Any], indicator: str) -> str:
+    """A colour class for the choropleth."""
+    if indicator == "open":
+        return "c-good" if row["open"] else "c-none"
+    if indicator == "obligation":
+        if not row["obliged"]:
+            return "c-neutral"
+        return "c-good" if row["open"] else "c-bad"
+    if indicator == "level":
+        return {"gold": "c-best", "silver": "c-good", "bronze": "c-mid", "none": "c-none"}[row["level"]]
+    ratio = {"scdl": row["scdl"]["coverage"], "conformity": row["conformity"],
+             "freshness": row["freshness"]}[indicator]
+    rate = ratio.get("rate")
+    if rate is None:
+        return "c-none"
+    return "c-best" if rate >= 0.99 else "c-good" if rate >= 0.5 else "c-mid" if rate > 0 else "c-bad"
+
+
+def carte(slug: str):
+    data = _common(slug)
+    indicator = request.args.get("indicator", "level")
+    if indicator not in MAP_INDICATORS:
+        indicator = "level"
+    listing = _call("dashboard_collectivite_list", {"id": slug, **_filters(), "limit": 1000, "kind": "commune"})
+    rows = listing["results"]
+    outlines = store.geometries(model.Session.connection(), [r["siren"] for r in rows])
+    paths = geometry_to_svg_paths(outlines, 800, 600, padding=5) if outlines else {}
+    shapes = [{"row": r, "d": paths[r["insee"]], "css": _map_value(r, indicator)}
+              for r in rows if r["insee"] in paths]
+    legend: dict[str, int] = {}
+    for shape in shapes:
+        legend[shape["css"]] = legend.get(shape["css"], 0) + 1
+    return tk.render("dashboard/carte.html", {**data, "indicator": indicator, "shapes": shapes,
+                                              "rows": rows, "indicators": MAP_INDICATORS,
+                                              "legend": legend})
+
+
+def collectivites(slug: str):
+    data = _common(slug)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "json", "observatoire"):
+        listing = _call("dashboard_collectivite_list", {"id": slug, **_filters(), "limit": 1000})
+        rows = listing["results"]
+        name = f"collectivites-{data['territory']['slug']}"
+        if fmt == "json":
+            return Response(table.to_json(rows), mimetype="application/json",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+        delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+        columns = table.OBSERVATOIRE_COLUMNS if fmt == "observatoire" else table.TABLE_COLUMNS
+        if fmt == "observatoire":
+            name += "-observatoire"
+        return Response(table.to_csv(rows, columns, delimiter).encode("utf-8"),
+                        mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    per_page = 50
+    listing = _call("dashboard_collectivite_list", {"id": slug, **_filters(),
+                                                    "offset": (page - 1) * per_page, "limit": per_page})
+    return tk.render("dashboard/collectivites.html", {**data, "listing": listing, "page": page,
+                                                      "per_page": per_page})
+
+
+def matrice(slug: str):
+    data = _common(slug)
+    matrix = _call("dashboard_matrix", {"id": slug, **_filters()})
+    if request.args.get("format") == "csv":
+        columns = [("siren", lambda r: r["siren"]), ("nom", lambda r: r["name"])] + [
+            (schema, lambda r, s=schema: r["cells"][s]["state"] if s in r["cells"] else "")
+            for schema in matrix["schemas"]]
+        delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+        return Response(table.to_csv(matrix["rows"], columns, delimiter).encode("utf-8"),
+                        mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="matrice-{slug}.csv"'})
+    return tk.render("dashboard/matrice.html", {**data, "matrix": matrix})
+
+
+def collectivite(slug: str, siren: str):
+    if request.method == "POST":
+        action = "dashboard_note_create" if request.form.get("kind") == "note" else "dashboard_override_create"
+        payload = {"id": slug, "siren": siren, **{k: request.form.get(k) for k in ("text", "status", "reason")}}
+        try:
+            tk.get_action(action)(_context(), payload)
+            tk.h.flash_success(tk._("Saved."))
+        except tk.NotAuthorized:
+            return tk.abort(403, tk._("Not authorised to see this page"))
+        except tk.ValidationError as error:
+            tk.h.flash_error(tk._("Not saved: {errors}").format(errors=error.error_summary))
+        return tk.redirect_to("opendatalocale_dashboard.collectivite", slug=slug, siren=siren)
+    data = _common(slug)
+    detail = _call("dashboard_collectivite_show", {"id": slug, "siren": siren})
+    return tk.render("dashboard/collectivite.html", {**data, "detail": detail, "row": detail["collectivite"]})
+
+
+def refresh_now(slug: str):
+    result = _call("dashboard_refresh", {"id": slug})
+    tk.h.flash_success(tk._("Refresh queued: the figures update in a few minutes.")
+                       if result.get("queued") else tk._("Figures refreshed."))
+    return tk.redirect_to("opendatalocale_dashboard.overview", slug=slug)
+
+
+dashboard.add_url_rule("/<slug>", view_func=overview, endpoint="overview")
+dashboard.add_url_rule("/<slug>/carte", view_func=carte, endpoint="carte")
+dashboard.add_url_rule("/<slug>/collectivites", view_func=collectivites, endpoint="collectivites")
+dashboard.add_url_rule("/<slug>/matrice", view_func=matrice, endpoint="matrice")
+dashboard.add_url_rule("/<slug>/collectivite/<siren>", view_func=collectivite, endpoint="collectivite",
+                       methods=["GET", "POST"])
+dashboard.add_url_rule("/<slug>/actualiser", view_func=refresh_now, endpoint="refresh", methods=["POST"])
+
+
+def get_blueprints():
+    return [dashboard]
