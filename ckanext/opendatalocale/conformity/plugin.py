@@ -37,6 +37,27 @@ def _same_file(current: dict[str, Any], new: dict[str, Any]) -> bool:
     return same_url and all((current.get(f) or "") == (new.get(f) or "") for f in TRIGGER_FIELDS[1:])
 
 
+class BadgeCacheHeaders:
+    """WSGI wrapper: a view's own caching (``X-Odl-Cache-Control``) wins over CKAN's default."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        from .views import CACHE_HEADER
+
+        marker = CACHE_HEADER.lower()
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            wanted = next((v for k, v in headers if k.lower() == marker), None)
+            if wanted is not None:
+                headers = [(k, v) for k, v in headers if k.lower() not in (marker, "cache-control")]
+                headers.append(("Cache-Control", wanted))
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
@@ -49,12 +70,19 @@ class ConformityPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.ITranslation)
     p.implements(p.IClick)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
         jobs.install_session_hooks()
+
+    # IMiddleware
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        app.wsgi_app = BadgeCacheHeaders(app.wsgi_app)
+        return app
 
     # IPackageController: every resource change goes through package_update.
 

@@ -15,6 +15,7 @@ from . import badges, settings
 from .status import STATUS_UNCHECKED, dataset_status, has_schema, resource_status
 
 conformity = Blueprint("opendatalocale_conformity", __name__)
+CACHE_HEADER = "X-Odl-Cache-Control"
 
 
 def _context() -> dict[str, Any]:
@@ -49,7 +50,9 @@ def _svg_response(status: str) -> Response:
     else:
         response = Response(svg, mimetype="image/svg+xml")
     response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={settings.badge_max_age()}"
+    # CKAN rewrites Cache-Control after every view (ckan.cache_expires): the
+    # plugin's middleware puts this value back (see plugin.BadgeCacheHeaders).
+    response.headers[CACHE_HEADER] = f"public, max-age={settings.badge_max_age()}"
     # Embeddable anywhere, but never able to run script.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Access-Control-Allow-Origin"] = "*"
