@@ -7,6 +7,11 @@ template overrides, and ours extend scheming's form and CKAN's resource page::
     scheming.dataset_schemas = ckanext.opendatalocale:schemas/dataset.yaml
     scheming.organization_schemas = ckanext.opendatalocale:schemas/organization.yaml
     scheming.presets = ckanext.scheming:presets.json ckanext.opendatalocale:schemas/presets.yaml
+
+Licences: unless ``licenses_group_url`` is set, the list shipped in
+``schemas/licenses.json`` is used: Licence Ouverte 2.0 is ``lo-2.0`` (1.0 is
+``lo-1.0``), ODbL ``odc-odbl``, CC-BY 4.0 ``cc-by-4.0``, plus every id of CKAN's
+default list so existing and harvested datasets keep theirs.
 """
 from __future__ import annotations
 

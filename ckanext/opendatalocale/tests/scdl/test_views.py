@@ -74,7 +74,7 @@ def test_publisher_publishes_deliberations_in_french(app, publisher):
     assert doc.find("a", href=re.compile(rf"/fr/scdl/deliberations/{re.escape(latest)}$"))
 
     response = app.post(f"/fr/dataset/deliberations-gmva/resource/new", headers=headers, data={
-        "save": "go-metadata", "url": "", "name": "Délibérations 2025", "format": "CSV",
+        "id": "", "save": "go-metadata", "url": "", "name": "Délibérations 2025", "format": "CSV",
         "schema_name": "scdl/deliberations", "schema_version": "",
         "upload": (io.BytesIO(_csv_bytes()), "deliberations.csv"),
     }, follow_redirects=False)
@@ -85,6 +85,12 @@ def test_publisher_publishes_deliberations_in_french(app, publisher):
     resource = dataset["resources"][0]
     assert (resource["schema_name"], resource["schema_version"]) == ("scdl/deliberations", latest)
     assert resource["url_type"] == "upload"
+
+    # The dataset page shows the local-data metadata, in French.
+    dataset_page = _soup(app.get("/fr/dataset/deliberations-gmva")).get_text(" ")
+    assert "Couverture territoriale (codes INSEE)" in dataset_page and VANNES_INSEE in dataset_page
+    assert f"{GMVA_SIREN}, {VANNES_SIREN}" in dataset_page
+    assert "Gouvernement et secteur public" in dataset_page and "Mensuelle" in dataset_page
 
     # The resource page shows the schema, its version and the documentation link.
     page = app.get(f"/fr/dataset/deliberations-gmva/resource/{resource['id']}")
@@ -122,7 +128,7 @@ def test_invalid_siren_and_insee_give_french_field_errors(app, publisher):
 def test_unknown_schema_version_gives_a_french_error(app, publisher):
     dataset = factories.Dataset(owner_org=publisher["org"]["id"], user=publisher["user"])
     response = app.post(f"/fr/dataset/{dataset['name']}/resource/new", headers=publisher["headers"], data={
-        "save": "go-metadata", "url": "http://example.com/d.csv",
+        "id": "", "save": "go-metadata", "url": "http://example.com/d.csv",
         "schema_name": "scdl/deliberations", "schema_version": "9.9.9",
     })
     text = _soup(response).get_text(" ")
@@ -195,3 +201,10 @@ def test_template_downloads(app):
     workbook = openpyxl.load_workbook(io.BytesIO(app.get(f"{base}/modele.xlsx").data))
     first_row = [c.value for c in next(workbook.worksheets[0].iter_rows(max_row=1))]
     assert first_row[: len(entry.field_names)] == entry.field_names
+
+
+def test_pages_default_to_english(app):
+    text = _soup(app.get("/scdl/deliberations")).get_text(" ")
+    assert "Council deliberations" in text
+    assert "Additional checks" in text and "Changes between versions" in text
+    assert "Data schemas" in _soup(app.get("/scdl/")).get_text(" ")
