@@ -7,6 +7,8 @@ returning a faulty :class:`Reply`, or None to answer normally.
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 from typing import Any, Callable
 
@@ -36,7 +38,23 @@ SUBVENTIONS_FIELDS = ["nomAttribuant", "idAttribuant", "dateConvention", "refere
                       "idBeneficiaire", "rnaBeneficiaire", "objet", "montant", "nature", "conditionsVersement",
                       "datesPeriodeVersement", "idRAE", "notificationUE", "pourcentageSubvention",
                       "dispositifAide"]
-Fault = Callable[[RecordedRequest], "Reply | None"]
+# A fault hook: (request, the normal reply) -> the reply to send instead, or None.
+Fault = Callable[[RecordedRequest, Reply], "Reply | None"]
+
+
+class FakeSource:
+    """Routes whose normal answers can be replaced by a fault."""
+
+    def __init__(self, server: FaultServer):
+        self.server = server
+        self.fault: Fault | None = None
+
+    def serve(self, path: str, answer: Callable[[RecordedRequest], Reply]) -> None:
+        def handle(request: RecordedRequest) -> Reply:
+            normal = answer(request)
+            return (self.fault(request, normal) if self.fault else None) or normal
+
+        self.server.route(path, handle)
 
 
 @pytest.fixture
@@ -48,18 +66,17 @@ def _query(request: RecordedRequest, key: str, default: str = "") -> str:
     return (request.query.get(key) or [default])[0]
 
 
-class FakeOds:
+class FakeOds(FakeSource):
     """An Explore v2.1 catalogue: limit/offset, the 10,000 wall, ``modified`` ranges."""
 
     def __init__(self, server: FaultServer, count: int = 3, wall: int = 10000):
+        super().__init__(server)
         template = json.loads(shared_path("samples", "harvest", "opendatasoft",
                                           "explore-v2.1_GET_catalog-datasets.example.json").read_text())
         self.template = template["results"][0]
-        self.server = server
         self.wall = wall
-        self.fault: Fault | None = None
         self.datasets = [self.make(i) for i in range(count)]
-        server.route("/api/explore/v2.1/catalog/datasets", self.handle)
+        self.serve("/api/explore/v2.1/catalog/datasets", self.handle)
 
     def make(self, i: int, **changes: Any) -> dict[str, Any]:
         item = copy.deepcopy(self.template)
@@ -74,8 +91,6 @@ class FakeOds:
         return item
 
     def handle(self, request: RecordedRequest) -> Reply:
-        if self.fault and (reply := self.fault(request)):
-            return reply
         limit, offset = int(_query(request, "limit", "10")), int(_query(request, "offset", "0"))
         if offset + limit > self.wall or limit > 100:
             return Reply.json({"error_code": "InvalidRESTParameterError",
@@ -97,13 +112,12 @@ class FakeOds:
         return Reply.json({"total_count": len(items), "results": items[offset:offset + limit]})
 
 
-class FakeDatagouv:
+class FakeDatagouv(FakeSource):
     """udata API v1: one organisation, its datasets paged with next_page."""
 
     def __init__(self, server: FaultServer, count: int = 3, page_size: int = 2):
-        self.server = server
+        super().__init__(server)
         self.page_size = page_size
-        self.fault: Fault | None = None
         template = json.loads(shared_path("samples", "harvest", "datagouv",
                                           "api1_GET_datasets-id_catalogue-datagouv.json").read_text())
         self.template = template
@@ -114,7 +128,7 @@ class FakeDatagouv:
         server.route("/api/1/organizations/", lambda r: Reply.json(
             {"data": [self.org] if _query(r, "business_number_id") in ("21560260800014", "215602608") else [],
              "next_page": None, "page": 1, "page_size": 20, "total": 1}))
-        server.route("/api/1/datasets/", self.handle)
+        self.serve("/api/1/datasets/", self.handle)
 
     def make(self, i: int, **changes: Any) -> dict[str, Any]:
         item = copy.deepcopy(self.template)
@@ -126,8 +140,6 @@ class FakeDatagouv:
         return item
 
     def handle(self, request: RecordedRequest) -> Reply:
-        if self.fault and (reply := self.fault(request)):
-            return reply
         page = int(_query(request, "page", "1"))
         start = (page - 1) * self.page_size
         items = self.datasets[start:start + self.page_size]
@@ -137,14 +149,13 @@ class FakeDatagouv:
                            "previous_page": None})
 
 
-class FakeCkan:
+class FakeCkan(FakeSource):
     """CKAN Action API package_search with rows/start."""
 
     def __init__(self, server: FaultServer, count: int = 3):
-        self.server = server
-        self.fault: Fault | None = None
+        super().__init__(server)
         self.datasets = [self.make(i) for i in range(count)]
-        server.route("/api/3/action/package_search", self.handle)
+        self.serve("/api/3/action/package_search", self.handle)
 
     def make(self, i: int, **changes: Any) -> dict[str, Any]:
         item = {"id": f"ckan-{i:04d}", "name": f"jeu-{i}", "title": f"Jeu CKAN {i}", "notes": "Description",
@@ -156,8 +167,74 @@ class FakeCkan:
         return item
 
     def handle(self, request: RecordedRequest) -> Reply:
-        if self.fault and (reply := self.fault(request)):
-            return reply
         rows, start = int(_query(request, "rows", "10")), int(_query(request, "start", "0"))
         items = sorted(self.datasets, key=lambda d: d["id"])
         return Reply.json({"success": True, "result": {"count": len(items), "results": items[start:start + rows]}})
+
+
+class FakeDcat(FakeSource):
+    """A Turtle DCAT catalogue paged with hydra:next, ``page_size`` datasets a page."""
+
+    def __init__(self, server: FaultServer, count: int = 3, page_size: int = 2):
+        super().__init__(server)
+        self.page_size = page_size
+        self.datasets = [self.make(i) for i in range(count)]
+        self.serve("/catalog.ttl", self.handle)
+
+    def make(self, i: int, **changes: Any) -> dict[str, Any]:
+        item = {"identifier": f"dcat-{i}", "title": f"Jeu DCAT {i}", "landing": f"https://ville.example/jeu/{i}",
+                "conforms_to": "", "description": "Description"}
+        item.update(changes)
+        return item
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        page = int(_query(request, "page", "1"))
+        start = (page - 1) * self.page_size
+        items = self.datasets[start:start + self.page_size]
+        lines = ["@prefix dcat: <http://www.w3.org/ns/dcat#> .", "@prefix dct: <http://purl.org/dc/terms/> .",
+                 "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .", ""]
+        for item in items:
+            uri = f"<https://ville.example/dataset/{item['identifier']}>"
+            conforms = f"; dct:conformsTo <{item['conforms_to']}> " if item["conforms_to"] else ""
+            lines.append(
+                f"{uri} a dcat:Dataset ; dct:identifier \"{item['identifier']}\" ; dct:title \"{item['title']}\"@fr ;"
+                f" dct:description \"{item['description']}\" ; dcat:landingPage <{item['landing']}> ;"
+                f" dct:license <https://www.etalab.gouv.fr/licence-ouverte-open-licence> ;"
+                f" dcat:keyword \"budget\" ;"
+                f" dcat:distribution [ a dcat:Distribution ; dct:title \"CSV\" ; dct:format \"CSV\" ;"
+                f" dcat:downloadURL <https://ville.example/files/{item['identifier']}.csv> {conforms}] .")
+        if start + self.page_size < len(self.datasets):
+            lines.append(f"<{self.server.url('/catalog.ttl')}?page={page}> a hydra:PartialCollectionView ;"
+                         f" hydra:next <{self.server.url('/catalog.ttl')}?page={page + 1}> .")
+        return Reply.text("\n".join(lines) + "\n", "text/turtle; charset=utf-8")
+
+
+CATALOGUE_HEADER = ["COLL_NOM", "COLL_SIRET", "ID", "TITRE", "DESCRIPTION", "THEME", "PRODUCTEUR_NOM",
+                    "PRODUCTEUR_SIRET", "COUV_SPAT_MAILLE", "COUV_SPAT_NOM", "COUV_TEMP_DEBUT", "COUV_TEMP_FIN",
+                    "DATE_PUBL", "FREQ_MAJ", "DATE_MAJ", "MOTS_CLES", "LICENCE", "NOMBRE_RESSOURCES",
+                    "FORMAT_RESSOURCES", "URL"]
+
+
+class FakeCatalogue(FakeSource):
+    """An SCDL catalogue CSV (scdl/catalogue 0.1.3), one row per dataset."""
+
+    def __init__(self, server: FaultServer, count: int = 3):
+        super().__init__(server)
+        self.datasets = [self.make(i) for i in range(count)]
+        self.serve("/catalogue.csv", self.handle)
+
+    def make(self, i: int, **changes: Any) -> dict[str, str]:
+        row = dict.fromkeys(CATALOGUE_HEADER, "")
+        row.update({"COLL_NOM": "Vannes", "COLL_SIRET": "21560260800014", "ID": f"cat-{i}",
+                    "TITRE": f"Jeu catalogue {i}", "DESCRIPTION": "Décrit ; avec point-virgule",
+                    "MOTS_CLES": "budget;finances", "LICENCE": "Licence Ouverte v2.0", "FORMAT_RESSOURCES": "csv",
+                    "URL": f"https://data.vannes.example/jeu/{i}"})
+        row.update(changes)
+        return row
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, CATALOGUE_HEADER, delimiter=";")
+        writer.writeheader()
+        writer.writerows(self.datasets)
+        return Reply.text(out.getvalue(), "text/csv; charset=utf-8")
