@@ -24,12 +24,14 @@ import ckan.model as model
 from ckan.common import config
 
 from .connection import PostgresSolr, ensure_schema
+from .fields import DEFAULT_FACET_FIELDS
 
 log = logging.getLogger(__name__)
 
 BACKEND_KEY = "ckanext.opendatalocale.search.backend"
 URL_KEY = "ckanext.opendatalocale.search.sqlalchemy_url"
 TIMEOUT_KEY = "ckanext.opendatalocale.search.statement_timeout"
+FACET_FIELDS_KEY = "ckanext.opendatalocale.search.facet_fields"
 
 _engines: dict[str, sa.engine.Engine] = {}
 _engines_lock = threading.Lock()
@@ -56,7 +58,11 @@ def get_engine() -> sa.engine.Engine:
 def _connection_factory(url: str = "", *args: Any, **kwargs: Any) -> Any:
     if postgres_selected():
         timeout = config.get(TIMEOUT_KEY, None) or 10_000
-        return PostgresSolr(get_engine, statement_timeout_ms=int(timeout), **kwargs)
+        facet_fields = config.get(FACET_FIELDS_KEY, None) or DEFAULT_FACET_FIELDS
+        if isinstance(facet_fields, str):
+            facet_fields = facet_fields.split()
+        return PostgresSolr(get_engine, statement_timeout_ms=int(timeout),
+                            facet_fields=facet_fields, **kwargs)
     return pysolr.Solr(url, *args, **kwargs)
 
 

@@ -10,6 +10,7 @@ This module does not import CKAN: it is given an SQLAlchemy engine.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import logging
@@ -18,21 +19,24 @@ import time
 from typing import Any, Callable, Iterable
 
 import pysolr
+from dateutil.parser import isoparse
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from . import ddl
 from .fields import (
-    STORED_ONLY_FIELDS, FieldKind, document_column, in_catch_all,
+    DEFAULT_FACET_FIELDS, STORED_ONLY_FIELDS, FieldKind, document_column, in_catch_all,
     kind_of, weight_of,
 )
 from .translate import (
-    QueryError, SqlQuery, translate_filter, translate_main_query, translate_sort,
+    QueryError, SqlQuery, base_filter, translate_filter, translate_main_query, translate_sort,
 )
 
 log = logging.getLogger(__name__)
 
 TABLE = ddl.TABLE
+FACET_TABLE = ddl.FACET_TABLE
+SEPARATOR = ddl.TERM_SEPARATOR
 DEFAULT_SORT = "score desc, metadata_modified desc"
 _UNDEFINED_OBJECT_CODES = {"42P01", "42883", "42704"}  # table, function, ts config
 _SPLIT_FL = re.compile(r"[\s,]+")
@@ -45,8 +49,10 @@ class PostgresSolr:
     def __init__(self, engine_getter: Callable[[], sa.engine.Engine], *,
                  url: str = "postgresql://ckan-search-index",
                  statement_timeout_ms: int = 10_000,
+                 facet_fields: Iterable[str] = DEFAULT_FACET_FIELDS,
                  decoder: Any = None, timeout: Any = None, **_ignored: Any) -> None:
         self._engine_getter = engine_getter
+        self.facet_fields = frozenset(facet_fields)
         self.url = url
         self.statement_timeout_ms = statement_timeout_ms
         # pysolr would apply ``decoder`` to JSON; our dates already come back
@@ -59,16 +65,20 @@ class PostgresSolr:
             commit: bool | None = None, softCommit: bool = False, commitWithin: Any = None,
             waitFlush: Any = None, waitSearcher: Any = None, overwrite: Any = None,
             handler: str = "update", min_rf: Any = None) -> str:
-        rows = [_row_from_doc(doc) for doc in docs]
+        rows = [_row_from_doc(doc, self.facet_fields) for doc in docs]
         if not rows:
             return ""
+        # The last document wins when a batch holds the same one twice.
+        rows = list({row["index_id"]: row for row in rows}.values())
         statement = sa.text(
             f"""
             INSERT INTO {TABLE} (index_id, id, name, site_id, entity_type, state, dataset_type,
-                                 capacity, permission_labels, fields, texts,
+                                 capacity, permission_labels, metadata_modified, metadata_created,
+                                 facet_terms, fields, texts,
                                  data_dict, validated_data_dict, search_text, search_vector, indexed_at)
             VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :dataset_type,
-                    :capacity, :permission_labels, CAST(:fields AS jsonb), CAST(:texts AS jsonb),
+                    :capacity, :permission_labels, :metadata_modified, :metadata_created,
+                    :facet_terms, CAST(:fields AS jsonb), CAST(:texts AS jsonb),
                     :data_dict, :validated_data_dict, :search_text,
                     setweight(to_tsvector('odl_fr', :text_a) || to_tsvector('odl_simple', :text_a), 'A') ||
                     setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B') ||
@@ -80,13 +90,31 @@ class PostgresSolr:
               entity_type = EXCLUDED.entity_type, state = EXCLUDED.state,
               dataset_type = EXCLUDED.dataset_type, capacity = EXCLUDED.capacity,
               permission_labels = EXCLUDED.permission_labels,
+              metadata_modified = EXCLUDED.metadata_modified,
+              metadata_created = EXCLUDED.metadata_created, facet_terms = EXCLUDED.facet_terms,
               fields = EXCLUDED.fields, texts = EXCLUDED.texts,
               data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict,
               search_text = EXCLUDED.search_text, search_vector = EXCLUDED.search_vector,
               indexed_at = EXCLUDED.indexed_at
             """
         )
-        self._run(lambda conn: conn.execute(statement, rows))
+
+        def write(conn: sa.Connection) -> None:
+            ids = sorted(row["index_id"] for row in rows)
+            # Serialise writers of the same documents so facet counts stay exact.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(i)) FROM unnest(CAST(:ids AS text[])) AS i"),
+                         {"ids": ids})
+            previous = conn.execute(sa.text(
+                f"SELECT {_COUNTED_COLUMNS} FROM {TABLE} WHERE index_id = ANY(:ids)"), {"ids": ids}).all()
+            conn.execute(statement, rows)
+            deltas: collections.Counter = collections.Counter()
+            for old in previous:
+                _count_terms(deltas, old, -1)
+            for row in rows:
+                _count_terms(deltas, row, +1)
+            _apply_facet_deltas(conn, deltas)
+
+        self._run(write)
         return ""
 
     def delete(self, id: Any = None, q: str | None = None, commit: bool | None = None,
@@ -96,16 +124,23 @@ class PostgresSolr:
             raise ValueError('You must specify "id" or "q".')
         if id is not None:
             ids = list(id) if isinstance(id, (list, tuple, set)) else [id]
-            statement = sa.text(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)")
-            self._run(lambda conn: conn.execute(statement, {"ids": [str(i) for i in ids]}))
-            return ""
-        sql = SqlQuery()
-        try:
-            condition = translate_filter(q or "", sql)
-        except QueryError as exc:
-            raise pysolr.SolrError(str(exc)) from exc
-        statement = sa.text(f"DELETE FROM {TABLE} AS d WHERE {condition}")
-        self._run(lambda conn: conn.execute(statement, sql.params))
+            condition, params = "d.index_id = ANY(:ids)", {"ids": [str(i) for i in ids]}
+        else:
+            sql = SqlQuery()
+            try:
+                condition = translate_filter(q or "", sql)
+            except QueryError as exc:
+                raise pysolr.SolrError(str(exc)) from exc
+            params = sql.params
+        statement = sa.text(f"DELETE FROM {TABLE} AS d WHERE {condition} RETURNING {_COUNTED_COLUMNS}")
+
+        def remove(conn: sa.Connection) -> None:
+            deltas: collections.Counter = collections.Counter()
+            for old in conn.execute(statement, params):
+                _count_terms(deltas, old, -1)
+            _apply_facet_deltas(conn, deltas)
+
+        self._run(remove)
         return ""
 
     def commit(self, *args: Any, **kwargs: Any) -> str:
@@ -113,7 +148,14 @@ class PostgresSolr:
         return ""
 
     def optimize(self, *args: Any, **kwargs: Any) -> str:
-        self._run(lambda conn: conn.execute(sa.text(f"ANALYZE {TABLE}")))
+        """Recount the facet values from the index and refresh planner statistics."""
+        def work(conn: sa.Connection) -> None:
+            conn.execute(sa.text(f"LOCK TABLE {FACET_TABLE} IN EXCLUSIVE MODE"))
+            for statement in ddl.RECOUNT_STATEMENTS:
+                conn.execute(sa.text(statement))
+
+        self._run(work)
+        self._run(lambda conn: conn.execute(sa.text(f"ANALYZE {TABLE}; ANALYZE {FACET_TABLE}")))
         return ""
 
     def ping(self, handler: str = "admin/ping", **kwargs: Any) -> str:
@@ -125,7 +167,7 @@ class PostgresSolr:
                **params: Any) -> pysolr.Results:
         started = time.perf_counter()
         try:
-            plan = _SearchPlan.build(q, params)
+            plan = _SearchPlan.build(q, params, self.facet_fields)
         except QueryError as exc:
             raise pysolr.SolrError(f"Solr responded with an error (HTTP 400): {exc}") from exc
 
@@ -168,12 +210,16 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
     """Create the index objects; serialised so concurrent workers don't collide."""
     with engine.begin() as conn:
         present = conn.execute(sa.text(
-            "SELECT to_regclass(:table) IS NOT NULL AND to_regproc('odl_values') IS NOT NULL"
-        ), {"table": TABLE}).scalar()
+            "SELECT to_regclass(:table) IS NOT NULL AND to_regclass(:facets) IS NOT NULL "
+            "AND to_regproc('odl_sorted') IS NOT NULL"
+        ), {"table": TABLE, "facets": FACET_TABLE}).scalar()
         if present:
             return
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": TABLE})
         for statement in ddl.STATEMENTS:
+            conn.execute(sa.text(statement))
+        # Counts kept beside an index that had to be re-created are stale.
+        for statement in ddl.RECOUNT_STATEMENTS:
             conn.execute(sa.text(statement))
 
 
@@ -191,10 +237,14 @@ class _SearchPlan:
         self.facet_fields: list[str] = []
         self.facet_limit = 50
         self.facet_mincount = 1
+        self.base: dict[str, set[str]] | None = None
+        self.counted_fields: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, q: str | None, params: dict[str, Any]) -> "_SearchPlan":
+    def build(cls, q: str | None, params: dict[str, Any],
+              counted_fields: frozenset[str] = frozenset(DEFAULT_FACET_FIELDS)) -> "_SearchPlan":
         plan = cls()
+        plan.counted_fields = counted_fields
         sql = plan.sql
         q = q if q is not None else params.get("q", "*:*")
         if not isinstance(q, str):
@@ -209,9 +259,15 @@ class _SearchPlan:
                 raise QueryError("Invalid fq parameter")
             conditions.append(translate_filter(value, sql))
         plan.where = " AND ".join(f"COALESCE({c}, FALSE)" for c in conditions)
+        plan.base = _base_only(q, filters)
         if sql.rank_terms:
             plan.rank = f"ts_rank(d.search_vector, {' || '.join(sql.rank_terms)})"
-        plan.order_by = translate_sort(params.get("sort") or DEFAULT_SORT, sql, plan.rank)
+        sort = params.get("sort") or DEFAULT_SORT
+        plan.order_by = translate_sort(sort, sql, plan.rank)
+        if not sql.rank_terms:
+            # Without words to rank, every score is equal: leaving it out lets
+            # an index serve the order (e.g. metadata_modified).
+            plan.order_by = [o for o in plan.order_by if not o.startswith(plan.rank)]
         plan.rows = _non_negative_int(params.get("rows", 10), "rows")
         plan.start = _non_negative_int(params.get("start", 0), "start")
         fl = params.get("fl")
@@ -233,19 +289,69 @@ class _SearchPlan:
         return plan
 
     def execute(self, conn: sa.Connection) -> dict[str, Any]:
-        params = self.sql.params
-        count = conn.execute(
-            sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {self.where}"), params
-        ).scalar_one()
+        names = list(dict.fromkeys(self.facet_fields))
+        if self.base is not None and all(n in self.counted_fields for n in names):
+            # A listing: the count and facets are read from the kept counts.
+            count, counts = self._read_counts(conn, names)
+        else:
+            count = conn.execute(
+                sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {self.where}"), self.sql.params
+            ).scalar_one()
+            counts = self._compute_facets(conn, names) if names and count else {}
         docs: list[dict[str, Any]] = []
         if self.rows > 0 and count > self.start:
             docs = self._fetch_docs(conn)
-        facets = self._fetch_facets(conn) if self.facet_fields and count else {
-            f: [] for f in self.facet_fields}
+        facets = {}
+        for name in self.facet_fields:
+            ranked = sorted(((v, n) for v, n in counts.get(name, {}).items()
+                             if n >= max(self.facet_mincount, 1)), key=lambda item: (-item[1], item[0]))
+            facets[name] = [x for value, hits in ranked[: self.facet_limit] for x in (value, hits)]
         return {
             "response": {"numFound": count, "start": self.start, "docs": docs},
             "facet_counts": {"facet_fields": facets},
         }
+
+    def _read_counts(self, conn: sa.Connection, names: list[str]) -> tuple[int, dict[str, dict[str, int]]]:
+        conditions, params = ["field = ANY(:_fields)"], {"_fields": names + [""]}
+        for field, values in self.base.items():
+            params[f"_{field}"] = sorted(values)
+            if field == "permission_labels":
+                conditions.append("labels && CAST(:_permission_labels AS text[])")
+            else:
+                conditions.append(f"{field} = ANY(:_{field})")
+        statement = sa.text(f"SELECT field, value, sum(n) FROM {FACET_TABLE} "
+                            f"WHERE {' AND '.join(conditions)} GROUP BY field, value")
+        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
+        total = 0
+        for field, value, hits in conn.execute(statement, params):
+            if field == "":
+                total = int(hits)
+            else:
+                counts[field][value] = int(hits)
+        return total, counts
+
+    def _compute_facets(self, conn: sa.Connection, names: list[str]) -> dict[str, dict[str, int]]:
+        counted = [n for n in names if n in self.counted_fields]
+        others = [n for n in names if n not in self.counted_fields]
+        parts = []
+        if counted:
+            # Facet fields carry their values in facet_terms: one unnest per row.
+            prefixes = self.sql.bind([n + SEPARATOR for n in counted])
+            parts.append(
+                f"SELECT split_part(t, E'\\x1f', 1) AS field, substr(t, strpos(t, E'\\x1f') + 1) AS value "
+                f"FROM unnest(d.facet_terms) AS t "
+                f"WHERE substr(t, 1, strpos(t, E'\\x1f')) = ANY(CAST({prefixes} AS text[]))")
+        for name in others:
+            parts.append(f"SELECT DISTINCT {self.sql.bind(name)} AS field, v AS value "
+                         f"FROM odl_values({document_column(name)} -> {self.sql.bind(name)}) AS v")
+        statement = sa.text(
+            f"SELECT x.field, x.value, count(*) FROM {TABLE} AS d "
+            f"CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS x "
+            f"WHERE {self.where} GROUP BY x.field, x.value")
+        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
+        for field, value, hits in conn.execute(statement, self.sql.params):
+            counts[field][value] = int(hits)
+        return counts
 
     def _fetch_docs(self, conn: sa.Connection) -> list[dict[str, Any]]:
         wanted = self.field_list
@@ -273,42 +379,10 @@ class _SearchPlan:
             docs.append(doc)
         return docs
 
-    def _fetch_facets(self, conn: sa.Connection) -> dict[str, list[Any]]:
-        names = list(dict.fromkeys(self.facet_fields))
-        # One pass over the matching rows for every facet: each row yields the
-        # distinct (field, value) pairs of the requested fields.
-        pairs = " UNION ".join(
-            f"SELECT {self.sql.bind(name)} AS field, v AS value "
-            f"FROM odl_values({document_column(name)} -> {self.sql.bind(name)}) AS v"
-            for name in names
-        )
-        statement = sa.text(
-            f"""
-            SELECT x.field, x.value, count(*) AS hits
-            FROM {TABLE} AS d
-            CROSS JOIN LATERAL ({pairs}) AS x
-            WHERE {self.where}
-            GROUP BY x.field, x.value
-            HAVING count(*) >= :_mincount
-            """
-        )
-        by_field: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
-        for field, value, hits in conn.execute(
-                statement, {**self.sql.params, "_mincount": max(self.facet_mincount, 1)}):
-            by_field[field].append((value, hits))
-        result = {}
-        for name in self.facet_fields:
-            ranked = sorted(by_field[name], key=lambda item: (-item[1], item[0]))
-            flat: list[Any] = []
-            for value, hits in ranked[: self.facet_limit]:
-                flat += [value, hits]
-            result[name] = flat
-        return result
-
 
 # -- document preparation ---------------------------------------------------------
 
-def _row_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
+def _row_from_doc(doc: dict[str, Any], facet_fields: frozenset[str]) -> dict[str, Any]:
     indexed = {k: _jsonable(v) for k, v in doc.items() if k not in STORED_ONLY_FIELDS}
     indexed.setdefault("indexed_ts", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     fields = {k: v for k, v in indexed.items() if document_column(k) == "d.fields"}
@@ -335,6 +409,9 @@ def _row_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "dataset_type": _str_or_none(doc.get("dataset_type")),
         "capacity": _str_or_none(doc.get("capacity")),
         "permission_labels": [str(label) for label in doc.get("permission_labels") or []],
+        "metadata_modified": _timestamp(doc.get("metadata_modified")),
+        "metadata_created": _timestamp(doc.get("metadata_created")),
+        "facet_terms": _facet_terms(fields, facet_fields),
         "data_dict": _strip_nul(doc.get("data_dict")),
         "validated_data_dict": _strip_nul(doc.get("validated_data_dict")),
         "search_text": _strip_nul(" ".join(catch_all)),
@@ -343,6 +420,76 @@ def _row_from_doc(doc: dict[str, Any]) -> dict[str, Any]:
         "text_c": _strip_nul(" ".join(groups["C"])),
         "text_d": _strip_nul(" ".join(groups["D"])),
     }
+
+
+_COUNTED_COLUMNS = "site_id, state, dataset_type, capacity, permission_labels, facet_terms"
+
+
+def _facet_terms(fields: dict[str, Any], facet_fields: frozenset[str]) -> list[str]:
+    terms = set()
+    for name in facet_fields:
+        value = fields.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if item is None or isinstance(item, (dict, list)) or item == "":
+                continue
+            text = ("true" if item else "false") if isinstance(item, bool) else str(item)
+            terms.add(name + SEPARATOR + _strip_nul(text))
+    return sorted(terms)
+
+
+def _count_terms(deltas: collections.Counter, row: Any, sign: int) -> None:
+    """Add a document's contribution to the kept facet counts (sign -1 removes it)."""
+    get = row.get if isinstance(row, dict) else row._mapping.get
+    key = (get("site_id") or "", get("state") or "", get("dataset_type") or "", get("capacity") or "",
+           tuple(sorted(set(get("permission_labels") or []))))
+    deltas[key + ("", "")] += sign
+    for term in get("facet_terms") or []:
+        field, _, value = term.partition(SEPARATOR)
+        deltas[key + (field, value)] += sign
+
+
+def _apply_facet_deltas(conn: sa.Connection, deltas: collections.Counter) -> None:
+    changes = [
+        {"site_id": k[0], "state": k[1], "dataset_type": k[2], "capacity": k[3], "labels": list(k[4]),
+         "field": k[5], "value": k[6], "n": n}
+        for k, n in sorted(deltas.items()) if n
+    ]
+    if not changes:
+        return
+    conn.execute(sa.text(
+        f"""
+        INSERT INTO {FACET_TABLE} (site_id, state, dataset_type, capacity, labels, field, value, n)
+        VALUES (:site_id, :state, :dataset_type, :capacity, CAST(:labels AS text[]), :field, :value, :n)
+        ON CONFLICT (site_id, state, dataset_type, capacity, labels, field, value)
+        DO UPDATE SET n = {FACET_TABLE}.n + EXCLUDED.n
+        """), changes)
+    conn.execute(sa.text(f"DELETE FROM {FACET_TABLE} WHERE n <= 0"))
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if not value:
+        return None
+    try:
+        parsed = isoparse(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _base_only(q: str, filters: list[str]) -> dict[str, set[str]] | None:
+    """CKAN's visibility filters of a listing (no words, no other filter), merged."""
+    if q.strip() not in ("", "*:*", "*"):
+        return None
+    merged: dict[str, set[str]] = {}
+    for value in filters:
+        allowed = base_filter(value)
+        if allowed is None:
+            return None
+        for field, values in allowed.items():
+            merged[field] = merged[field] & values if field in merged else set(values)
+    return merged
 
 
 def _json(value: dict[str, Any]) -> str:

@@ -7,6 +7,9 @@ database, migrations included), so both paths share this one definition.
 from __future__ import annotations
 
 TABLE = "opendatalocale_search_index"
+FACET_TABLE = "opendatalocale_search_facet"
+# Separates a field's name from its value in ``facet_terms``.
+TERM_SEPARATOR = "\x1f"
 
 STATEMENTS = [
     # unaccent is a trusted extension (PostgreSQL 13+): a database owner may create it.
@@ -57,6 +60,12 @@ STATEMENTS = [
     $$
     """,
     """
+    CREATE OR REPLACE FUNCTION odl_sorted(value text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+      SELECT coalesce(array_agg(v ORDER BY v), '{}') FROM (SELECT DISTINCT unnest(value) AS v) AS s
+    $$
+    """,
+    """
     CREATE OR REPLACE FUNCTION odl_text(value jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       SELECT coalesce(string_agg(v, ' '), '') FROM odl_values(value) AS v
@@ -73,6 +82,9 @@ STATEMENTS = [
       dataset_type text,
       capacity text,
       permission_labels text[] NOT NULL DEFAULT '{{}}',
+      metadata_modified timestamptz,
+      metadata_created timestamptz,
+      facet_terms text[] NOT NULL DEFAULT '{{}}',
       fields jsonb NOT NULL,
       texts jsonb NOT NULL DEFAULT '{{}}',
       data_dict text,
@@ -90,16 +102,48 @@ STATEMENTS = [
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_id_idx ON {TABLE} (id)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_name_idx ON {TABLE} (name)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_modified_idx ON {TABLE} "
-    "(odl_ts(fields ->> 'metadata_modified'))",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_modified_idx ON {TABLE} (metadata_modified)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_created_idx ON {TABLE} (metadata_created)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_terms_idx ON {TABLE} USING gin (facet_terms)",
+    # Value counts of the facet fields per combination of CKAN's visibility
+    # filters, kept up to date by every write (see connection.py).
+    f"""
+    CREATE TABLE IF NOT EXISTS {FACET_TABLE} (
+      site_id text NOT NULL,
+      state text NOT NULL,
+      dataset_type text NOT NULL,
+      capacity text NOT NULL,
+      labels text[] NOT NULL,
+      field text NOT NULL,
+      value text NOT NULL,
+      n integer NOT NULL,
+      PRIMARY KEY (site_id, state, dataset_type, capacity, labels, field, value)
+    )
+    """,
 ]
 
 DROP_STATEMENTS = [
+    f"DROP TABLE IF EXISTS {FACET_TABLE}",
     f"DROP TABLE IF EXISTS {TABLE}",
     "DROP FUNCTION IF EXISTS odl_text(jsonb)",
+    "DROP FUNCTION IF EXISTS odl_sorted(text[])",
     "DROP FUNCTION IF EXISTS odl_values(jsonb)",
     "DROP FUNCTION IF EXISTS odl_num(text)",
     "DROP FUNCTION IF EXISTS odl_ts(text)",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS odl_simple",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS odl_fr",
+]
+
+# Recompute every facet count from the index (repair, or after a change of the
+# facet fields followed by a rebuild).
+RECOUNT_STATEMENTS = [
+    f"DELETE FROM {FACET_TABLE}",
+    f"""
+    INSERT INTO {FACET_TABLE} (site_id, state, dataset_type, capacity, labels, field, value, n)
+    SELECT coalesce(site_id, ''), coalesce(state, ''), coalesce(dataset_type, ''),
+           coalesce(capacity, ''), odl_sorted(permission_labels),
+           split_part(t, E'\\x1f', 1), substr(t, strpos(t, E'\\x1f') + 1), count(*)
+    FROM {TABLE}, unnest(array_append(facet_terms, E'\\x1f')) AS t
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    """,
 ]

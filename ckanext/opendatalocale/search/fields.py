@@ -99,3 +99,17 @@ ARRAY_COLUMNS = frozenset({"permission_labels"})
 def document_column(field: str) -> str:
     """The JSON column holding a field: words fields apart from the rest."""
     return "d.texts" if kind_of(field) in (FieldKind.TEXT, FieldKind.NGRAM) else "d.fields"
+
+# Dates CKAN sorts and filters on in most queries, kept as timestamptz columns.
+DATE_COLUMNS = frozenset({"metadata_modified", "metadata_created"})
+
+# Fields whose value counts are kept up to date at write time, so that the
+# facets of a listing (no query, only CKAN's visibility filters) are read,
+# not computed. Other fields are faceted on the fly.
+DEFAULT_FACET_FIELDS = (
+    "organization", "groups", "tags", "res_format", "license_id", "owner_org",
+    "dataset_type", "capacity", "scdl_schema", "conformity", "harvest_source_type",
+)
+# The visibility filters CKAN adds to every package_search; facet counts are
+# kept per combination of their values.
+BASE_FIELDS = ("site_id", "state", "dataset_type", "capacity", "permission_labels")

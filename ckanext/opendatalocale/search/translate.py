@@ -20,8 +20,8 @@ from luqum.parser import parser as lucene_parser
 
 from . import datemath
 from .fields import (
-    ARRAY_COLUMNS, SCALAR_COLUMNS, FieldKind, document_column, is_valid_field_name, kind_of,
-    ngram_source, weight_of,
+    ARRAY_COLUMNS, BASE_FIELDS, DATE_COLUMNS, SCALAR_COLUMNS, FieldKind, document_column,
+    is_valid_field_name, kind_of, ngram_source, weight_of,
 )
 
 FR = "odl_fr"
@@ -172,7 +172,7 @@ class Translator:
             return self._string_wildcard(field, raw)
         if kind is FieldKind.DATE:
             moment = self._date(value)
-            return f"(odl_ts(d.fields ->> {self.sql.bind(field)}) = {self.sql.bind(moment)})"
+            return f"({date_expression(field, self.sql)} = {self.sql.bind(moment)})"
         if kind is FieldKind.NUMBER:
             number = _number(value)
             return f"(odl_num(d.fields ->> {self.sql.bind(field)}) = {self.sql.bind(number)})"
@@ -271,7 +271,7 @@ class Translator:
         bound_field = self.sql.bind(field)
         column = document_column(field)
         if kind is FieldKind.DATE:
-            target = f"odl_ts(d.fields ->> {bound_field})"
+            target = date_expression(field, self.sql)
             convert = self._date
         elif kind is FieldKind.NUMBER or _is_numeric_range(low, high):
             target = f"odl_num(d.fields ->> {bound_field})"
@@ -339,13 +339,61 @@ def translate_sort(text: str, sql: SqlQuery, rank_expression: str) -> list[str]:
             bound = sql.bind(field)
             kind = kind_of(field)
             if kind is FieldKind.DATE:
-                expression = f"odl_ts(d.fields ->> {bound})"
+                expression = date_expression(field, sql)
             elif kind is FieldKind.NUMBER:
                 expression = f"odl_num(d.fields ->> {bound})"
             else:
                 expression = f"({document_column(field)} ->> {bound}) COLLATE \"C\""
         items.append(f"{expression} {direction} NULLS LAST")
     return items
+
+
+def date_expression(field: str, sql: SqlQuery) -> str:
+    if field in DATE_COLUMNS:
+        return f"d.{field}"
+    return f"odl_ts(d.fields ->> {sql.bind(field)})"
+
+
+def base_filter(text: str) -> dict[str, set[str]] | None:
+    """The values a ``fq`` allows for CKAN's visibility fields, or None.
+
+    Recognises filters such as ``+site_id:"x" +state:active`` or
+    ``+permission_labels:("public" OR "member-1")``: the ones whose facet
+    counts are kept up to date. Anything else returns None.
+    """
+    try:
+        node = parse_lucene(strip_local_params(text).strip())
+    except QueryError:
+        return None
+    allowed: dict[str, set[str]] = {}
+    clauses = node.children if isinstance(node, (tree.UnknownOperation, tree.AndOperation)) else [node]
+    for clause in clauses:
+        if isinstance(clause, tree.Plus):
+            clause = clause.a
+        if not isinstance(clause, tree.SearchField) or clause.name not in BASE_FIELDS:
+            return None
+        values = _plain_values(clause.expr)
+        if values is None:
+            return None
+        allowed[clause.name] = allowed[clause.name] & values if clause.name in allowed else values
+    return allowed
+
+
+def _plain_values(node: tree.Item) -> set[str] | None:
+    if isinstance(node, tree.FieldGroup):
+        node = node.expr
+    if isinstance(node, tree.Group):
+        node = node.expr
+    items = node.children if isinstance(node, tree.OrOperation) else [node]
+    values = set()
+    for item in items:
+        if isinstance(item, tree.Phrase):
+            values.add(_unquote(item.value))
+        elif isinstance(item, tree.Word) and not _has_unescaped_wildcard(item.value):
+            values.add(_unescape(item.value))
+        else:
+            return None
+    return values
 
 
 # -- helpers -----------------------------------------------------------------

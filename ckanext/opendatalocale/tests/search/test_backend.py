@@ -249,3 +249,29 @@ def test_search_page_and_facets_in_the_ui(app):
     assert home.status_code == 200
     assert app.get("/organization/").status_code == 200
     assert "Budget primitif" in app.get(f"/organization/{org['name']}").body
+
+
+def test_kept_facet_counts_match_counts_computed_on_the_fly():
+    """Listings read kept counts; any other query computes them: both must agree."""
+    member = factories.User()
+    org_a = factories.Organization(users=[{"name": member["name"], "capacity": "member"}])
+    org_b = factories.Organization()
+    datasets = []
+    for i in range(8):
+        datasets.append(factories.Dataset(
+            owner_org=(org_a if i % 2 else org_b)["id"], private=(i % 3 == 0),
+            tags=[{"name": f"tag{i % 3}"}, {"name": "common"}],
+            resources=[{"url": "http://x/y", "format": "CSV" if i % 2 else "JSON"}]))
+    helpers.call_action("package_patch", id=datasets[1]["id"], private=True, tags=[{"name": "moved"}])
+    helpers.call_action("package_patch", id=datasets[0]["id"], private=False)
+    helpers.call_action("package_delete", id=datasets[2]["id"])
+    helpers.call_action("dataset_purge", id=datasets[4]["id"])
+    facets = '["organization", "tags", "res_format", "license_id"]'
+    for user in ("", member["name"]):
+        context = {"user": user, "ignore_auth": False}
+        kept = helpers.call_action("package_search", context=dict(context), include_private=True,
+                                   **{"facet.field": facets})
+        computed = helpers.call_action("package_search", context=dict(context), include_private=True,
+                                       fq="name:*", **{"facet.field": facets})
+        assert kept["count"] == computed["count"] > 0
+        assert kept["facets"] == computed["facets"]

@@ -61,7 +61,7 @@ def test_sort_known_fields():
     sql = SqlQuery()
     order = translate_sort("score desc, metadata_modified desc, title_string asc", sql, "RANK")
     assert order[0] == "RANK DESC NULLS LAST"
-    assert order[1].startswith("odl_ts(")
+    assert order[1].startswith("d.metadata_modified")
     assert "COLLATE" in order[2]
 
 
