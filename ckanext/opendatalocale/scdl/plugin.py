@@ -67,6 +67,7 @@ class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "opendatalocale_scdl")
         plugins = config.get("ckan.plugins") or []
         plugins = plugins.split() if isinstance(plugins, str) else list(plugins)
         if "scheming_datasets" in plugins and plugins.index("scheming_datasets") < plugins.index("opendatalocale_scdl"):

@@ -69,6 +69,8 @@ def test_publisher_publishes_deliberations_in_french(app, publisher):
     # Stage 2: the resource form pre-selects the schema and shows its documentation.
     soup = _soup(app.get(resource_form_url, headers=headers))
     assert soup.find("select", {"name": "schema_name"}).find("option", selected=True)["value"] == "scdl/deliberations"
+    script = soup.find("script", src=re.compile(r"scdl\.js"))
+    assert "odl-scdl-schema-doc" in app.get(script["src"]).get_data(as_text=True)
     doc = soup.select_one(".scdl-resource-doc")
     assert "Lire la documentation du schéma" in doc.get_text()
     assert doc.find("a", href=re.compile(rf"/fr/scdl/deliberations/{re.escape(latest)}$"))
