@@ -28,9 +28,6 @@ def _lang() -> str:
 @click.option("--max-errors", type=int, default=None, help="Errors listed in detail (all are counted).")
 def validate_command(source: str, schema_ref: str, output: str, max_errors: int | None) -> None:
     """Check a local file or a URL against a schema (exit 0 valid, 1 invalid, 2 error)."""
-    import ckan.plugins.toolkit as tk
-
-    from ckanext.opendatalocale import http
     from ckanext.opendatalocale.scdl.registry import UnknownSchema
     from ckanext.opendatalocale.scdl.utils import registry
 
@@ -46,7 +43,7 @@ def validate_command(source: str, schema_ref: str, output: str, max_errors: int 
     limits = settings.limits()
     if "://" in source:
         try:
-            stream, _hash, _size = jobs.spool(jobs._url_chunks(source), limits.max_bytes)
+            stream, _hash, _size = jobs.spool(jobs.url_chunks(source), limits.max_bytes)
         except jobs.SourceUnavailable as exc:
             note = exc.note[_lang()] if isinstance(exc.note, dict) else exc.note
             click.echo(note, err=True)

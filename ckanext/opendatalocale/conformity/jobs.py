@@ -27,7 +27,7 @@ import ckan.plugins.toolkit as tk
 from . import settings
 from .engine import ENGINE_VERSION, validate
 from .model import ConformityResult, ConformityState
-from .report import STATUS_ERROR, STATUS_INVALID, Finding, Report
+from .report import STATUS_INVALID, Finding, Report
 from .status import SUGGESTION_FIELD, SUMMARY_FIELDS
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def _upload_chunks(resource: dict[str, Any]) -> Iterator[bytes]:
             yield chunk
 
 
-def _url_chunks(url: str) -> Iterator[bytes]:
+def url_chunks(url: str) -> Iterator[bytes]:
     """The bytes behind a URL, through the suite's HTTP client (SSRF guard, caps)."""
     from ckanext.opendatalocale import http
 
@@ -192,7 +192,7 @@ def resource_chunks(resource: dict[str, Any]) -> Iterator[bytes]:
     url = (resource.get("url") or "").strip()
     if not url:
         raise SourceUnavailable("no-file", "")
-    return _url_chunks(url)
+    return url_chunks(url)
 
 
 def spool(chunks: Iterator[bytes], max_bytes: int) -> tuple[IO[bytes], str, int]:

@@ -13,8 +13,7 @@ from ckanext.opendatalocale.conformity import cli  # noqa: F401 - attaches the c
 from ckanext.opendatalocale.conformity.model import ConformityResult
 from ckanext.opendatalocale.tests.helpers import shared_path
 
-from .glue import (CKAN_MARKS, INVALID, QUEUE, SCHEMA, VALID, VERSION, clean_queue, queued,  # noqa: F401
-                   run_jobs, sample_bytes)
+from .glue import CKAN_MARKS, INVALID, SCHEMA, VALID, VERSION, clean_queue, run_jobs, sample_bytes  # noqa: F401
 
 pytestmark = CKAN_MARKS
 

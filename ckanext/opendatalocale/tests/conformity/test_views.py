@@ -1,7 +1,6 @@
 """Badges, SVG endpoints, the report page and the one-click suggestion."""
 from __future__ import annotations
 
-import pytest
 from bs4 import BeautifulSoup
 
 from ckan.tests import factories, helpers
