@@ -1,9 +1,11 @@
 """``ckan opendatalocale schemas list|sync``."""
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
 import click
 
 from ckanext.opendatalocale.cli import opendatalocale
+from ckanext.opendatalocale.http import from_ckan_config
 
 from . import sync as scdl_sync
 from . import utils
@@ -42,7 +44,11 @@ def sync_schemas(catalog_url: str, include: tuple[str, ...], include_all: bool) 
             f"No store directory: set {utils.STORE_DIR_OPTION} or ckan.storage_path."
         )
     include_non_scdl: bool | tuple[str, ...] = True if include_all else (include or False)
-    report = scdl_sync.sync_catalog(catalog_url, store, include_non_scdl=include_non_scdl)
+    # The portal's HTTP settings apply (timeouts, size cap, internal-address guard).
+    with from_ckan_config(tk.config) as client:
+        report = scdl_sync.sync_catalog(
+            catalog_url, store, fetch=lambda url: client.get(url).content, include_non_scdl=include_non_scdl
+        )
     for name, version in report.added:
         click.echo(f"+ {name}@{version}")
     for name, version in report.removed:

@@ -23,6 +23,7 @@ from typing import Any
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 from . import utils
@@ -55,7 +56,7 @@ def schema_refs(dataset: dict[str, Any]) -> tuple[list[str], list[str]]:
 @tk.blanket.validators
 @tk.blanket.helpers
 @tk.blanket.blueprints
-@tk.blanket.config_declarations
+@tk.blanket.config_declarations(declarations("config_declaration.yaml", HTTP_CLIENT))
 class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IFacets, inherit=True)

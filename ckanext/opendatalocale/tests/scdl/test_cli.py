@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from ckanext.opendatalocale.cli import opendatalocale
-from ckanext.opendatalocale.http import HttpClient
-from ckanext.opendatalocale.scdl import cli, sync, utils
+from ckanext.opendatalocale.scdl import cli, utils
 from ckanext.opendatalocale.scdl.registry import get_registry
 from ckanext.opendatalocale.tests.helpers import shared_path
 from ckanext.opendatalocale.tests.http_server import Reply
@@ -25,11 +24,10 @@ CATALOG = json.loads(shared_path("reference", "scdl", "schema-data-gouv-fr", "sc
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     monkeypatch.setitem(tk.config, utils.STORE_DIR_OPTION, str(tmp_path))
-    # The product refuses private addresses; the test catalogue is on 127.0.0.1.
-    client = HttpClient(allow_private=True, retries=0, connect_timeout=2, read_timeout=5)
-    monkeypatch.setattr(sync, "_default_fetch", lambda url: client.get(url).content)
-    yield tmp_path
-    client.close()
+    # The product refuses internal addresses by default; the test catalogue is on 127.0.0.1.
+    monkeypatch.setitem(tk.config, "ckanext.opendatalocale.http.allow_private", "true")
+    monkeypatch.setitem(tk.config, "ckanext.opendatalocale.http.retries", "0")
+    return tmp_path
 
 
 def test_the_group_is_registered():
@@ -70,3 +68,11 @@ def test_sync_with_a_broken_catalogue_keeps_the_set_and_fails(store, fault_serve
     assert result.exit_code == 1
     assert "HTML" in result.output
     assert utils.registry().names() == before
+
+
+def test_sync_refuses_an_internal_address_by_default(tmp_path, monkeypatch, fault_server):
+    monkeypatch.setitem(tk.config, utils.STORE_DIR_OPTION, str(tmp_path))
+    fault_server.route("/catalog.json", Reply.json(CATALOG))
+    result = CliRunner().invoke(cli.schemas, ["sync", "--catalog-url", fault_server.url("/catalog.json")])
+    assert result.exit_code == 1
+    assert fault_server.requests == []
