@@ -9,7 +9,7 @@ from ckan import model
 from ckan.tests import factories
 from freezegun import freeze_time
 
-from ckanext.opendatalocale.dashboard import refresh
+from ckanext.opendatalocale.dashboard import model as dashboard_model, refresh
 from ckanext.opendatalocale.dashboard.indicators import Settings
 from ckanext.opendatalocale.tests.helpers import shared_path
 from ckanext.opendatalocale.territories import reference, store
@@ -40,6 +40,9 @@ def _resource(schema, version, status, errors=None, fmt="CSV", modified="2026-06
 def territory_data(odl_db):
     """Users, organisations, datasets and two territories; returns names and objects."""
     conn = model.Session.connection()
+    # CKAN's clean_db only empties the tables of its own metadata.
+    for table in reversed(dashboard_model.metadata.sorted_tables):
+        conn.execute(table.delete())
     ref = reference.load_extract(shared_path("reference", "territories"), population_vintage=2023,
                                  epci_population_vintage=2023)
     store.import_reference(conn, ref, "test")
