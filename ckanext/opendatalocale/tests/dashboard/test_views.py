@@ -1,0 +1,89 @@
+"""Dashboard pages through CKAN's test client."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from ckan.tests import factories
+
+from .conftest import ALLAIRE, AMBON, PLUGINS
+
+pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS),
+              pytest.mark.usefixtures("with_plugins")]
+
+
+def _headers(user):
+    return {"Authorization": factories.APIToken(user=user["name"])["token"]} if user else {}
+
+
+def test_pages(app, refreshed):
+    """Every page as anonymous, then what members see more, in one fixture build."""
+    overview = BeautifulSoup(app.get("/territoire/morbihan").body, "html.parser")
+    assert "Morbihan" in overview.h1.text
+    assert len(overview.select(".odl-kpi-card")) == 6
+    assert overview.select(".odl-kpi-card svg.odl-sparkline")
+    assert not overview.find("form", action="/territoire/morbihan/actualiser")
+
+    carte = BeautifulSoup(app.get("/territoire/morbihan/carte?indicator=obligation").body, "html.parser")
+    paths = carte.select("svg.odl-map path")
+    assert len(paths) == 249
+    # 57 obliged communes not open, 2 obliged and open, 190 not obliged.
+    classes = [p["class"][0] for p in paths]
+    assert (classes.count("c-bad"), classes.count("c-good"), classes.count("c-neutral")) == (57, 2, 190)
+
+    table = BeautifulSoup(app.get("/territoire/morbihan/collectivites?q=allaire").body, "html.parser")
+    assert [a.text for a in table.select(".odl-table tbody td a")] == ["Allaire"]
+
+    matrix = BeautifulSoup(app.get("/territoire/morbihan/matrice?kind=commune").body, "html.parser")
+    assert len(matrix.select(".odl-matrix tbody tr")) == 249
+    assert len(matrix.select(".odl-matrix td.odl-cell-invalid")) == 1
+
+    page = app.get(f"/territoire/morbihan/collectivite/{AMBON}").body
+    assert "Décision manuelle" in page or "Manual decision" in page
+    assert "odl-notes" not in page
+    assert app.get("/territoire/nowhere", status=404)
+    assert app.get("/territoire/morbihan/collectivite/215602608x", status=404)
+
+    member = _headers(refreshed["atd_member"])
+    assert "odl-notes" in app.get(f"/territoire/morbihan/collectivite/{AMBON}", headers=member).body
+    other = _headers(refreshed["other_member"])
+    assert "odl-notes" not in app.get(f"/territoire/morbihan/collectivite/{AMBON}", headers=other).body
+    admin = _headers(refreshed["atd_admin"])
+    assert 'action="/territoire/morbihan/actualiser"' in app.get("/territoire/morbihan", headers=admin).body
+
+
+def test_notes_by_form(app, refreshed):
+    url = f"/territoire/morbihan/collectivite/{AMBON}"
+    app.post(url, data={"kind": "note", "text": "Rendez-vous pris"}, status=403)
+    app.post(url, data={"kind": "note", "text": "Rendez-vous pris"},
+             headers=_headers(refreshed["other_member"]), status=403)
+    app.post(url, data={"kind": "note", "text": "Rendez-vous pris"},
+             headers=_headers(refreshed["atd_member"]))
+    assert "Rendez-vous pris" in app.get(url, headers=_headers(refreshed["atd_member"])).body
+    assert "Rendez-vous pris" not in app.get(url).body
+    assert app.post("/territoire/morbihan/actualiser", status=403)
+
+
+def test_exports(app, refreshed):
+    response = app.get("/territoire/morbihan/collectivites?format=csv&sep=semicolon&kind=commune")
+    raw = response.data
+    assert raw.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 249
+    allaire = next(r for r in rows if r["siren"] == ALLAIRE)
+    assert (allaire["ouverte"], allaire["niveau"], allaire["scdl_presents"]) == ("1", "bronze", "1")
+
+    data = json.loads(app.get("/territoire/morbihan/collectivites?format=json&q=ambon").data)
+    assert [r["siren"] for r in data] == [AMBON]
+    assert "private_dataset_count" not in data[0]
+
+    observatoire = app.get("/territoire/morbihan/collectivites?format=observatoire&q=allaire").data
+    header, line = observatoire.decode("utf-8-sig").splitlines()
+    assert header.split(",")[:5] == ["siren", "nom", "type", "regcode", "depcode"]
+    assert line.startswith(f"{ALLAIRE},Allaire,COM,53,56,")
+
+    matrix = app.get("/territoire/morbihan/matrice?format=csv&q=ambon").data.decode("utf-8-sig")
+    assert matrix.splitlines()[1].startswith(f"{AMBON},Ambon,absent,invalid")
