@@ -18,6 +18,10 @@ Usage::
     .venv/bin/python bench/bench_validation.py            # 100,000 rows
     .venv/bin/python bench/bench_validation.py --million  # also 1,000,000 rows
     .venv/bin/python bench/bench_validation.py --rows 20000 --skip-validata
+
+``make bench`` runs it without arguments; set ``ODL_BENCH_MILLION=1`` to add
+the 1,000,000-row run there, ``ODL_BENCH_SKIP_VALIDATA=1`` to leave
+validata-table out (no virtualenv is then created).
 """
 from __future__ import annotations
 
@@ -217,6 +221,10 @@ def bench(rows: int, schema: Path, workdir: Path, with_validata: bool, timeout: 
           + (f"; validata {validata['maxrss_kb'] / 1024:.1f} MB" if "maxrss_kb" in validata else "") + ")")
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, action="append", help="row counts (default 100000)")
@@ -224,6 +232,8 @@ def main() -> None:
     parser.add_argument("--skip-validata", action="store_true")
     parser.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args()
+    args.million = args.million or _env_flag("ODL_BENCH_MILLION")
+    args.skip_validata = args.skip_validata or _env_flag("ODL_BENCH_SKIP_VALIDATA")
     sizes = args.rows or [100_000]
     if args.million and 1_000_000 not in sizes:
         sizes.append(1_000_000)

@@ -137,6 +137,8 @@ def enqueue(resource_id: str, force: bool = False) -> Any:
         {"force": force},
         title=f"opendatalocale conformity {resource_id}",
         queue=settings.queue(),
+        # The engine stops itself at max_seconds; leave it time to store that verdict.
+        rq_kwargs={"timeout": int(settings.limits().max_seconds) + 300},
     )
 
 

@@ -111,7 +111,10 @@ def report(id: str) -> str:
     dataset = tk.get_action("package_show")(context, {"id": resource["package_id"]})
     result = data.get("result") or {}
     full = result.get("report") or {}
-    can_edit = tk.check_access("conformity_resource_validate", context, {"id": id}) if context["user"] else False
+    try:
+        can_edit = bool(context["user"]) and tk.check_access("conformity_resource_validate", dict(context), {"id": id})
+    except tk.NotAuthorized:
+        can_edit = False
     return tk.render("conformity/report.html", {
         "res": resource,
         "pkg": dataset,

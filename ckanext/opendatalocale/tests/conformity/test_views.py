@@ -169,3 +169,15 @@ def test_an_editor_can_ask_for_a_new_check(app, create_with_upload):
     assert jobs.ConformityResult.latest(resource["id"]) is not None
     run_jobs()
     assert len(jobs.ConformityResult.history(resource["id"])) == 2
+
+
+def test_the_check_again_button_is_for_editors_only(app, create_with_upload):
+    editor, outsider = factories.User(), factories.User()
+    org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
+    resource = _resource(create_with_upload, dataset=factories.Dataset(owner_org=org["id"]))
+    run_jobs()
+    url = f"/conformite/resource/{resource['id']}"
+    verify = f"/conformite/resource/{resource['id']}/verifier"
+    assert verify in app.get(url, headers=_token(editor)).body
+    page = app.get(url, headers=_token(outsider))
+    assert page.status_code == 200 and verify not in page.body
