@@ -35,6 +35,8 @@ def declarations(*files: str | Path) -> Callable[[Any, Any], None]:
             for group in data.get("groups", []):
                 group["options"] = [o for o in group.get("options", [])
                                     if o["key"] not in declaration]
+            # CKAN's loader fails on a group left without options.
+            data["groups"] = [g for g in data.get("groups", []) if g["options"]]
             declaration.load_dict(data)
 
     return declare
