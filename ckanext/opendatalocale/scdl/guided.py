@@ -50,7 +50,11 @@ def guide(entry: SchemaEntry) -> Guide:
     return GUIDES.get(entry.name) or Guide(dict(entry.label), (), "irregular", (entry.slug,))
 
 
-def _organization_title() -> str | None:
+# Licence Ouverte 2.0: the licence French public bodies use by default (CRPA D323-2-1).
+DEFAULT_LICENSE = "lo-2.0"
+
+
+def _only_organization() -> dict[str, Any] | None:
     """The publisher's organisation when there is exactly one to choose."""
     if not tk.current_user.is_authenticated:
         return None
@@ -60,22 +64,32 @@ def _organization_title() -> str | None:
         )
     except tk.ObjectNotFound:
         return None
-    return orgs[0].get("title") or orgs[0].get("name") if len(orgs) == 1 else None
+    return orgs[0] if len(orgs) == 1 else None
+
+
+def _license_available(license_id: str) -> bool:
+    from ckan import model
+
+    return model.Package.get_license_register().get(license_id) is not None
 
 
 def form_values(entry: SchemaEntry) -> dict[str, Any]:
     """Query parameters of the pre-filled ``dataset.new`` form."""
     g = guide(entry)
     title = utils.pick(g.title)
-    organization = _organization_title()
+    organization = _only_organization()
     if organization:
-        title = f"{title} – {organization}"
+        title = f"{title} – {organization.get('title') or organization['name']}"
     values: dict[str, Any] = {
         "title": title,
         "frequency": g.frequency,
         "tag_string": ", ".join(g.keywords),
         "scdl": entry.slug,
     }
+    if organization:
+        values["owner_org"] = organization["id"]
+    if _license_available(DEFAULT_LICENSE):
+        values["license_id"] = DEFAULT_LICENSE
     if g.themes:
         values["themes"] = list(g.themes)
     return values

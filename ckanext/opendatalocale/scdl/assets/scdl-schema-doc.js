@@ -8,8 +8,7 @@ this.ckan.module('odl-scdl-schema-doc', function ($) {
       labelDoc: 'Read the schema documentation',
       labelCsv: 'CSV template',
       labelXlsx: 'Excel template',
-      labelColumns: 'Columns',
-      labelRequired: 'required'
+      labelColumns: '{num} columns (required: {required})'
     },
 
     initialize: function () {
@@ -49,8 +48,9 @@ this.ckan.module('odl-scdl-schema-doc', function ($) {
         }
         box.empty()
           .append($('<p>').append($('<strong>').text(((schema.label || {})[module.options.lang.slice(0, 2)] || schema.title) + ' ' + schema.version)))
-          .append($('<p>').text(module.options.labelColumns + ': ' + schema.field_names.length +
-                                ' (' + module.options.labelRequired + ': ' + schema.required_fields.join(', ') + ')'))
+          .append($('<p>').text(module.options.labelColumns
+            .replace('{num}', schema.field_names.length)
+            .replace('{required}', schema.required_fields.join(', ') || '-')))
           .append($('<p>')
             .append($('<a target="_blank">').attr('href', base).text(module.options.labelDoc)).append(' · ')
             .append($('<a>').attr('href', base + '/modele.csv').text(module.options.labelCsv)).append(' · ')

@@ -51,6 +51,8 @@ def test_publisher_publishes_deliberations_in_french(app, publisher):
     assert soup.find("select", {"name": "frequency"}).find("option", selected=True)["value"] == "monthly"
     assert soup.find("input", {"name": "themes", "value": "GOVE"}).has_attr("checked")
     assert "délibérations" in soup.find("input", {"name": "tag_string"})["value"]
+    assert soup.find("select", {"name": "owner_org"}).find("option", selected=True)["value"] == publisher["org"]["id"]
+    assert soup.find("select", {"name": "license_id"}).find("option", selected=True)["value"] == "lo-2.0"
     assert "Vous publiez des données suivant le schéma" in soup.select_one(".scdl-guide").get_text()
     assert soup.find("label", {"for": "field-frequency"}).get_text(strip=True).startswith("Fréquence de mise à jour")
 
