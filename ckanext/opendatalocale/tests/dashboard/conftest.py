@@ -37,12 +37,19 @@ def _resource(schema, version, status, errors=None, fmt="CSV", modified="2026-06
 
 
 @pytest.fixture
-def territory_data(odl_db):
-    """Users, organisations, datasets and two territories; returns names and objects."""
+def dashboard_db(odl_db):
+    """``odl_db`` with the dashboard tables emptied too (CKAN's clean_db only empties the
+    tables of its own metadata)."""
     conn = model.Session.connection()
-    # CKAN's clean_db only empties the tables of its own metadata.
     for table in reversed(dashboard_model.metadata.sorted_tables):
         conn.execute(table.delete())
+    model.Session.commit()
+
+
+@pytest.fixture
+def territory_data(dashboard_db):
+    """Users, organisations, datasets and two territories; returns names and objects."""
+    conn = model.Session.connection()
     ref = reference.load_extract(shared_path("reference", "territories"), population_vintage=2023,
                                  epci_population_vintage=2023)
     store.import_reference(conn, ref, "test")

@@ -36,7 +36,7 @@ def _population(siren):
                   collectivite.c.geometry.isnot(None)).where(collectivite.c.siren == siren)).one()
 
 
-@pytest.mark.usefixtures("with_plugins", "odl_db")
+@pytest.mark.usefixtures("with_plugins", "dashboard_db")
 def test_import_define_refresh_and_reimport(tmp_path):
     org = factories.Organization()
     output = _run("territories", "import", "--file", str(EXTRACT), "--population-vintage", "2023",
@@ -69,7 +69,7 @@ def test_import_define_refresh_and_reimport(tmp_path):
     assert store.get_territory(model.Session.connection(), "golfe")["organization_ids"] == [org["id"]]
 
 
-@pytest.mark.usefixtures("with_plugins", "odl_db")
+@pytest.mark.usefixtures("with_plugins", "dashboard_db")
 def test_unknown_territory_and_org():
     result = CliRunner().invoke(opendatalocale, ["dashboard", "refresh", "--territory", "nowhere"])
     assert result.exit_code != 0 and "nowhere" in result.output
