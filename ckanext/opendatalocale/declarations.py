@@ -19,6 +19,17 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 HTTP_CLIENT = PACKAGE_DIR / "http_config_declaration.yaml"
 
 
+def _has_float_type() -> bool:
+    """CKAN 2.12 declarations know ``type: float``; 2.11 refuses it."""
+    import ckan
+
+    major_minor = tuple(int(part) for part in ckan.__version__.split(".")[:2])
+    return major_minor >= (2, 12)
+
+
+FLOAT_TYPE = _has_float_type()
+
+
 def declarations(*files: str | Path) -> Callable[[Any, Any], None]:
     """A ``blanket.config_declarations`` subject loading several YAML files.
 
@@ -35,6 +46,11 @@ def declarations(*files: str | Path) -> Callable[[Any, Any], None]:
             for group in data.get("groups", []):
                 group["options"] = [o for o in group.get("options", [])
                                     if o["key"] not in declaration]
+                if not FLOAT_TYPE:
+                    for option in group["options"]:
+                        if option.get("type") == "float":
+                            # Read as text; the code converts with float().
+                            del option["type"]
             # CKAN's loader fails on a group left without options.
             data["groups"] = [g for g in data.get("groups", []) if g["options"]]
             declaration.load_dict(data)
