@@ -272,7 +272,7 @@ def dedupe(records: Iterable[RemoteRecord]) -> Iterator[RemoteRecord]:
 
 # --------------------------------------------------------------------------- text
 
-_BLOCK_TAGS = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr)\s*/?\s*>", re.IGNORECASE)
+_BLOCK_TAGS = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/tr)\s*/?\s*>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<\s*li[^>]*>", re.IGNORECASE)
 _LINK = re.compile(r"<a\s[^>]*href\s*=\s*[\"']?(https?://[^\"' >]+)[\"']?[^>]*>(.*?)</a\s*>",
                    re.IGNORECASE | re.DOTALL)

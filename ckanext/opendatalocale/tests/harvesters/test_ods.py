@@ -6,6 +6,7 @@ import json
 import pytest
 
 from ckanext.opendatalocale.harvesters import common
+from ckanext.opendatalocale.harvesters import ods as ods_module
 from ckanext.opendatalocale.harvesters.ods import OdsHarvester
 from ckanext.opendatalocale.tests.harvesters.conftest import HARVEST_CONFIG_MARKS, SUBVENTIONS_FIELDS, FakeOds
 from ckanext.opendatalocale.tests.harvesters.lib import extra, guids, harvested, make_source, run_job
@@ -65,17 +66,20 @@ def test_reharvest_of_unchanged_source_writes_nothing(fault_server):
 
 
 def test_paging_past_the_offset_wall_slices_by_modified_date(fault_server, monkeypatch):
-    ods = FakeOds(fault_server, count=260, wall=200)
-    monkeypatch.setattr(OdsHarvester, "wall", 200)
+    # The real figures (pages of 100, wall at 10,000) scaled down 10 and 250 times.
+    FakeOds(fault_server, count=55, wall=40)
+    monkeypatch.setattr(ods_module, "PAGE", 10)
+    monkeypatch.setattr(OdsHarvester, "wall", 40)
     source = make_source(fault_server.url("/"), "ods")
 
     result = run_job(source)
 
     assert result.gather_errors == []
-    assert len(result.statuses) == 260 == len(set(result.statuses))
-    assert len(harvested(source)) == 260
-    assert all(int(r.query["offset"][0]) + int(r.query["limit"][0]) <= 200
-               for r in fault_server.requests_to("/api/explore/v2.1/catalog/datasets"))
+    assert len(result.statuses) == 55
+    assert len(harvested(source)) == 55
+    listing = fault_server.requests_to("/api/explore/v2.1/catalog/datasets")
+    assert all(int(r.query["offset"][0]) + int(r.query["limit"][0]) <= 40 for r in listing)
+    assert any("modified >= date'" in r.query.get("where", [""])[0] for r in listing)
 
 
 def test_renamed_id_keeps_the_dataset_and_deleted_one_is_withdrawn(fault_server):
