@@ -13,7 +13,10 @@ __all__ = [
     "odl_conformity_label",
     "odl_conformity_badge_html",
     "odl_conformity_has_schema",
+    "odl_conformity_outline",
 ]
+
+OUTLINE_ERRORS = 5
 
 
 def odl_conformity_resource_status(resource: dict[str, Any]) -> str:
@@ -49,3 +52,25 @@ def odl_conformity_badge_html(kind: str, object_id: str) -> str:
                      else tk.url_for("dataset.read", id=object_id))
     alt = tk._("SCDL conformity")
     return f'<a href="{escape(target)}"><img src="{escape(badge)}" alt="{escape(alt)}"></a>'
+
+
+def odl_conformity_outline(resource_id: str) -> dict[str, Any] | None:
+    """The last check's summary and first errors in the request language, for the resource page and form."""
+    import json
+
+    from ckanext.opendatalocale.scdl.utils import pick
+
+    from .model import ConformityResult
+
+    result = ConformityResult.latest(resource_id)
+    if result is None or not result.report:
+        return None
+    report = json.loads(result.report)
+    fatal = (report.get("fatal") or {}).get("message")
+    return {
+        "status": result.status,
+        "summary": pick(fatal) if fatal else pick(report.get("summary")),
+        "errors": [pick(e.get("message")) for e in (report.get("errors") or [])[:OUTLINE_ERRORS]],
+        "more": max(0, int(result.error_count or 0) - OUTLINE_ERRORS),
+        "strict_held": bool(report.get("strict_held")),
+    }

@@ -27,7 +27,7 @@ import ckan.plugins.toolkit as tk
 from . import settings
 from .engine import ENGINE_VERSION, validate
 from .model import ConformityResult, ConformityState
-from .report import STATUS_INVALID, Finding, Report
+from .report import STATUS_VALID, Finding, Report
 from .status import SUGGESTION_FIELD, SUMMARY_FIELDS
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,11 @@ def note_changes(package_id: str) -> list[str]:
         state = ConformityState.get_or_create(resource.id, package.id)
         state.trigger_key = key
         state.queued = datetime.datetime.utcnow()
+        if resource.url_type == "upload" and (resource.extras or {}).get("schema_name") and _strict(package):
+            # Strict mode: a new file is not published before it is found conforming.
+            if not package.private:
+                package.private = True
+                state.held = True
         changed.append(resource.id)
     if changed:
         session.info.setdefault(PENDING_KEY, []).extend(changed)
@@ -271,6 +276,7 @@ def check_resource(resource_id: str, force: bool = False) -> dict[str, Any] | No
                 and latest.engine_version == ENGINE_VERSION):
             # Same bytes, same schema, same engine: the verdict stands.
             latest.checked = datetime.datetime.utcnow()
+            _apply_strict_mode(resource, latest.status)
             write_summary(resource_id, {**summary_of(latest), SUGGESTION_FIELD: None}, commit=False)
             model.Session.commit()
             reindex(resource["package_id"])
@@ -282,11 +288,9 @@ def check_resource(resource_id: str, force: bool = False) -> dict[str, Any] | No
 
 def _store(resource: dict[str, Any], report: Report, content_hash: str | None) -> dict[str, Any]:
     data = report.to_dict()
-    held = False
-    if report.status == STATUS_INVALID and resource.get("url_type") == "upload":
-        held = _hold_if_strict(resource["package_id"])
-        if held:
-            data["strict_held"] = True
+    held = _apply_strict_mode(resource, report.status)
+    if held:
+        data["strict_held"] = True
     now = datetime.datetime.utcnow()
     result = ConformityResult(
         resource_id=resource["id"],
@@ -357,19 +361,51 @@ def reindex(package_id: str) -> None:
         log.exception("Could not re-index dataset %s after its conformity check", package_id)
 
 
-def _hold_if_strict(package_id: str) -> bool:
-    """Strict mode: keep a dataset with a non-conforming upload private (never deleted)."""
-    package = model.Package.get(package_id)
-    if package is None or not package.owner_org:
+def _strict(package: model.Package) -> bool:
+    """Strict mode for this dataset (site-wide, or its organisation opted in)."""
+    if not package.owner_org:
         # Without an organisation CKAN cannot make a dataset private.
         return False
     organization = model.Group.get(package.owner_org)
-    org = {"extras": [{"key": k, "value": v} for k, v in (organization.extras or {}).items()]} if organization else None
-    if not settings.strict_for(org):
+    extras = organization.extras if organization is not None else {}
+    return settings.strict_for({"extras": [{"key": k, "value": v} for k, v in (extras or {}).items()]})
+
+
+def _apply_strict_mode(resource: dict[str, Any], status: str) -> bool:
+    """Keep the dataset private while an uploaded file does not conform; never delete anything.
+
+    Returns True when the dataset is held private because of this file. A
+    dataset the strict mode made private is published again once none of its
+    files is held; one its editors made private stays private.
+    """
+    package = model.Package.get(resource["package_id"])
+    state = ConformityState.get(resource["id"])
+    if package is None or resource.get("url_type") != "upload" or not _strict(package):
+        if state is not None and state.held:
+            state.held = False
+            _release(package)
         return False
-    if not package.private:
-        package.private = True
-    return True
+    if status != STATUS_VALID:
+        if not package.private:
+            package.private = True
+            state = state or ConformityState.get_or_create(resource["id"], package.id)
+            state.held = True
+        return True
+    if state is not None and state.held:
+        state.held = False
+        _release(package)
+    return False
+
+
+def _release(package: model.Package | None) -> None:
+    """Publish a dataset again when strict mode no longer holds any of its files."""
+    if package is None:
+        return
+    model.Session.flush()
+    still_held = (model.Session.query(ConformityState)
+                  .filter(ConformityState.package_id == package.id, ConformityState.held.is_(True)).count())
+    if not still_held:
+        package.private = False
 
 
 # --------------------------------------------------------------------------- suggestion

@@ -12,7 +12,7 @@ import datetime
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import registry as orm_registry
 
 import ckan.model as model
@@ -59,6 +59,8 @@ state_table = Table(
     Column("suggested_schema_version", Text),
     Column("suggestion_confidence", Float),
     Column("suggestion_evidence", Text),
+    # Strict mode made the dataset private for this resource's file.
+    Column("held", Boolean, nullable=False, default=False),
 )
 
 
@@ -110,6 +112,7 @@ class ConformityState:
     suggested_schema_version: str | None
     suggestion_confidence: float | None
     suggestion_evidence: str | None
+    held: bool
 
     def __init__(self, **kwargs: Any) -> None:
         for key, value in kwargs.items():
@@ -123,7 +126,7 @@ class ConformityState:
     def get_or_create(cls, resource_id: str, package_id: str) -> "ConformityState":
         state = cls.get(resource_id)
         if state is None:
-            state = cls(resource_id=resource_id, package_id=package_id)
+            state = cls(resource_id=resource_id, package_id=package_id, held=False)
             model.Session.add(state)
         return state
 

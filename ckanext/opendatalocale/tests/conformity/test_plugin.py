@@ -86,6 +86,10 @@ def test_strict_report_is_shown_on_the_resource_form(app, create_with_upload):
     form = app.get(f"/dataset/{dataset['id']}/resource/{resource['id']}/edit", headers={"Authorization": token})
     assert 'data-conformity="invalid"' in form.body
     assert f"/conformite/resource/{resource['id']}" in form.body
+    # The form itself shows the verdict and the first errors.
+    assert "Strict mode" in form.body
+    first = helpers.call_action("conformity_report_show", id=resource["id"])["result"]["report"]["errors"][0]
+    assert first["message"]["en"] in form.body or first["message"]["fr"] in form.body
     report = app.get(f"/conformite/resource/{resource['id']}", headers={"Authorization": token})
     assert "Strict mode" in report.body
 
@@ -134,3 +138,28 @@ def test_cli_run_checks_the_selected_resources(create_with_upload):
     queued_run = runner.invoke(opendatalocale, ["conformity", "run", "--schema", SCHEMA, "--queue"])
     assert "queued 2" in queued_run.output
     assert runner.invoke(opendatalocale, ["conformity", "run"]).exit_code == 2
+
+
+@pytest.mark.ckan_config("ckanext.opendatalocale.conformity.strict", "true")
+def test_strict_mode_publishes_nothing_before_the_check_and_publishes_again_once_conforming(create_with_upload):
+    org = factories.Organization()
+    dataset = factories.Dataset(owner_org=org["id"], private=False)
+    resource = _upload(create_with_upload, INVALID, dataset)
+    # Held from the upload on: the file is not public while unchecked.
+    assert helpers.call_action("package_show", id=dataset["id"])["private"] is True
+    run_jobs()
+    assert helpers.call_action("package_show", id=dataset["id"])["private"] is True
+    create_with_upload(sample_bytes(VALID), VALID, action="resource_patch", id=resource["id"])
+    run_jobs()
+    shown = helpers.call_action("package_show", id=dataset["id"])
+    assert shown["private"] is False
+    assert shown["resources"][0]["conformity_status"] == "valid"
+
+
+@pytest.mark.ckan_config("ckanext.opendatalocale.conformity.strict", "true")
+def test_strict_mode_leaves_a_dataset_its_editors_made_private_private(create_with_upload):
+    org = factories.Organization()
+    dataset = factories.Dataset(owner_org=org["id"], private=True)
+    _upload(create_with_upload, VALID, dataset)
+    run_jobs()
+    assert helpers.call_action("package_show", id=dataset["id"])["private"] is True

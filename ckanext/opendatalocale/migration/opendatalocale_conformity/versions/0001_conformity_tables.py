@@ -44,6 +44,7 @@ def upgrade():
         sa.Column("suggested_schema_version", sa.Text),
         sa.Column("suggestion_confidence", sa.Float),
         sa.Column("suggestion_evidence", sa.Text),
+        sa.Column("held", sa.Boolean, nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_odl_conformity_state_package_id", "odl_conformity_state", ["package_id"])
 
