@@ -282,7 +282,10 @@ class OpenDataLocaleHarvester(HarvesterBase):
             "collectivites_siren": json.dumps(list(dict.fromkeys(sirens))),
             GUID_KEY: guid,
         }
-        extras.update({k: str(v) for k, v in package.pop("extras_dict", {}).items() if v not in (None, "")})
+        for key, value in package.pop("extras_dict", {}).items():
+            value = common.normalise_field(key, value)
+            if value not in (None, ""):
+                extras[key] = str(value)
         package["_extras"] = extras
         return package
 

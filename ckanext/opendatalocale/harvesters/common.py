@@ -369,5 +369,24 @@ def detect_resource(item: detect.DetectionInput, registry: Any = None) -> dict[s
             "schema_detection": found.method if found.method != detect.HEADER else "header"}
 
 
+DATE_FIELDS = ("modified", "issued", "temporal_coverage_start", "temporal_coverage_end")
+_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
+
+
+def normalise_field(key: str, value: Any) -> Any:
+    """Shared dataset fields in the form the portal's schema validates:
+    ISO dates (a source's datetime cut to its day), plausible e-mails only."""
+    if value is None:
+        return None
+    if key in DATE_FIELDS:
+        match = _DATE.match(str(value))
+        return match.group(1) if match else None
+    if key == "contact_email":
+        text = str(value).strip().removeprefix("mailto:")
+        return text if _EMAIL.match(text) else None
+    return value
+
+
 def first(values: Sequence[Any]) -> Any:
     return next((v for v in values if v), None)
