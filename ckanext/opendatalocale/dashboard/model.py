@@ -23,7 +23,7 @@ collectivite = sa.Table(
     sa.Column("epci_siren", sa.String(9)),
     sa.Column("epci_nature", sa.String(8)),
     sa.Column("covers_deps", sa.Text),  # space-separated département codes
-    sa.Column("geometry", JSONB),  # GeoJSON (Multi)Polygon, optional
+    sa.Column("geometry", JSONB(none_as_null=True)),  # GeoJSON (Multi)Polygon, optional
     sa.Column("source", sa.Text),  # which file/vintage the row came from
     sa.Column("updated", sa.DateTime, nullable=False),
 )

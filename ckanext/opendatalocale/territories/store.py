@@ -4,6 +4,7 @@ so the CLI, the jobs and the tests share it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 import uuid
@@ -46,13 +47,17 @@ def import_reference(conn: sa.engine.Connection, reference: Reference | Iterable
     return len(rows)
 
 
-def import_outlines(conn: sa.engine.Connection, outlines: Mapping[str, Mapping[str, Any]]) -> int:
+def import_outlines(conn: sa.engine.Connection, outlines: Mapping[str, Mapping[str, Any]],
+                    batch: int = 500) -> int:
     """Attach GeoJSON geometries ``{insee: geometry}`` to the communes; returns matches."""
+    statement = sa.text(
+        "UPDATE odl_collectivite AS c SET geometry = v.geometry "
+        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(insee text, geometry jsonb) "
+        "WHERE c.kind = 'commune' AND c.insee = v.insee")
+    items = [{"insee": insee, "geometry": geometry} for insee, geometry in outlines.items()]
     matched = 0
-    for insee, geometry in outlines.items():
-        result = conn.execute(collectivite.update()
-                              .where(collectivite.c.kind == "commune", collectivite.c.insee == insee)
-                              .values(geometry=dict(geometry)))
+    for start in range(0, len(items), batch):
+        result = conn.execute(statement, {"rows": json.dumps(items[start:start + batch])})
         matched += result.rowcount
     return matched
 
@@ -139,7 +144,8 @@ def territory_reference(conn: sa.engine.Connection, rules: Mapping[str, Any]) ->
 def geometries(conn: sa.engine.Connection, sirens: Iterable[str]) -> dict[str, dict[str, Any]]:
     """``{insee: geometry}`` of those communes that have an outline."""
     rows = conn.execute(sa.select(collectivite.c.insee, collectivite.c.geometry).where(
-        collectivite.c.siren.in_(list(sirens)), collectivite.c.geometry.isnot(None)))
+        collectivite.c.siren.in_(list(sirens)),
+        sa.func.jsonb_typeof(collectivite.c.geometry) == "object"))
     return {insee: geometry for insee, geometry in rows if insee}
 
 

@@ -87,3 +87,16 @@ def test_exports(app, refreshed):
 
     matrix = app.get("/territoire/morbihan/matrice?format=csv&q=ambon").data.decode("utf-8-sig")
     assert matrix.splitlines()[1].startswith(f"{AMBON},Ambon,absent,invalid")
+
+
+def test_map_falls_back_to_a_table_without_outlines(app, refreshed):
+    from ckan import model
+
+    from ckanext.opendatalocale.dashboard.model import collectivite
+
+    model.Session.connection().execute(collectivite.update().values(geometry=None))
+    model.Session.commit()
+    page = BeautifulSoup(app.get("/territoire/morbihan/carte?indicator=level").body, "html.parser")
+    assert not page.select("svg.odl-map path")
+    assert len(page.select(".odl-map-table tbody tr")) == 249
+    assert "No commune outlines" in page.text or "Aucun contour" in page.text
