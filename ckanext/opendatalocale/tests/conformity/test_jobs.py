@@ -158,3 +158,17 @@ def test_a_csv_without_schema_gets_a_suggestion(create_with_upload):
     shown = helpers.call_action("resource_show", id=resource["id"])
     assert shown["conformity_suggested_schema"].startswith(SCHEMA + "@")
     assert not shown.get("conformity_status")
+
+
+@pytest.mark.ckan_config("ckan.files.storage.resources.type", "ckan:fs")
+@pytest.mark.ckan_config("ckan.files.storage.resources.path", "/tmp/odl-conformity-test-resources")
+@pytest.mark.ckan_config("ckan.files.storage.resources.initialize", "true")
+def test_uploads_kept_in_a_ckan_2_12_file_storage_are_read(create_with_upload):
+    files = pytest.importorskip("ckan.lib.files", reason="file storages arrived in CKAN 2.12")
+    from ckan.lib import uploader
+
+    resource = _upload(create_with_upload, INVALID)
+    assert isinstance(uploader.get_resource_uploader(dict(resource)).storage, files.Storage)
+    run_jobs()
+    shown = helpers.call_action("resource_show", id=resource["id"])
+    assert shown["conformity_status"] == "invalid"
