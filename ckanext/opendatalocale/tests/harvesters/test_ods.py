@@ -145,3 +145,28 @@ def test_config_parsing():
                                  '"withdrawal": {"delete_after_days": 30}}')
     assert config.sirens == ("215602608",)
     assert (config.withdrawal.policy, config.withdrawal.days) == ("delete", 30)
+
+
+def test_delete_after_days_waits_for_the_grace_period(fault_server):
+    import datetime as dt
+
+    from ckan.plugins import toolkit as tk
+
+    ods = FakeOds(fault_server, count=2)
+    source = make_source(fault_server.url("/"), "ods", {"withdrawal": "delete-after-days 30"})
+    run_job(source)
+    ods.datasets.pop()
+    run_job(source)
+    run_job(source)
+    gone = next(p for p in harvested(source) if extra(p, "harvest_guid") == "da_00001")
+    assert gone["private"] is True and gone["state"] == "active"
+
+    # 31 days later (the withdrawal date moved back rather than the clock forward).
+    extras = [e if e["key"] != "harvest_withdrawn_at" else
+              {"key": e["key"], "value": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)).isoformat()}
+              for e in gone["extras"]]
+    tk.get_action("package_patch")({"ignore_auth": True, "user": ""}, {"id": gone["id"], "extras": extras})
+    result = run_job(source)
+
+    assert result.statuses["da_00001"] == "deleted"
+    assert guids(harvested(source)) == ["da_00000"]
