@@ -93,3 +93,26 @@ def form_values(entry: SchemaEntry) -> dict[str, Any]:
     if g.themes:
         values["themes"] = list(g.themes)
     return values
+
+
+def carry_to_resource_form(response: Any) -> Any:
+    """After stage 1 of a guided dataset form, open the resource form with the schema chosen.
+
+    The dataset form posts to its own URL, so the ``scdl`` parameter the guided
+    path put there is still present; CKAN's redirect to the resource form drops
+    it, and this adds ``schema_name`` back. Stateless: nothing kept between requests.
+    """
+    from flask import request
+    from urllib.parse import urlencode
+
+    slug = request.args.get("scdl")
+    location = response.headers.get("Location") or ""
+    if not slug or request.method != "POST" or response.status_code not in (301, 302, 303):
+        return response
+    if "/resource/new" not in location or "schema_name=" in location:
+        return response
+    entry = utils.registry().resolve(slug)
+    if entry is not None:
+        separator = "&" if "?" in location else "?"
+        response.headers["Location"] = f"{location}{separator}{urlencode({'schema_name': entry.name})}"
+    return response

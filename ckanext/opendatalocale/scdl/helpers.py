@@ -15,12 +15,8 @@ __all__ = [
     "odl_scdl_entry",
     "odl_scdl_label",
     "odl_scdl_doc_url",
-    "odl_scdl_guided_schema",
     "odl_code_list",
 ]
-
-GUIDED_SESSION_KEY = "odl_scdl_guided_schema"
-
 
 def odl_scdl_schema_choices(field: dict[str, Any] | None = None) -> list[dict[str, str]]:
     """Scheming ``choices_helper``: every registry schema, SCDL ones first, labelled in the request language."""
@@ -61,16 +57,6 @@ def odl_scdl_doc_url(name: str | None, version: str | None = None) -> str | None
     if version:
         return tk.h.url_for("scdl.schema_version", slug=entry.slug, version=entry.version)
     return tk.h.url_for("scdl.schema", slug=entry.slug)
-
-
-def odl_scdl_guided_schema() -> str | None:
-    """The schema chosen on a "Publish ..." page, for the first resource form that follows."""
-    from flask import session
-
-    try:
-        return session.get(GUIDED_SESSION_KEY)
-    except RuntimeError:
-        return None
 
 
 def odl_code_list(value: Any) -> list[str]:

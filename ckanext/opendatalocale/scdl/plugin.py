@@ -63,6 +63,7 @@ class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.ITranslation)
     p.implements(p.IClick)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
 
@@ -127,6 +128,14 @@ class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
             for item in facet.get("items") or []:
                 item["display_name"] = odl_scdl_label(item.get("name"))
         return search_results
+
+    # IMiddleware
+
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        from .guided import carry_to_resource_form
+
+        app.after_request(carry_to_resource_form)
+        return app
 
     # IClick
 

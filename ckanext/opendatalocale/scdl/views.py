@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from flask import Blueprint, Response, session
+from flask import Blueprint, Response
 
-from . import explain, guided, helpers, templates_csv, utils
+from . import explain, guided, templates_csv, utils
 from .registry import SchemaEntry
 
 scdl = Blueprint("scdl", __name__, url_prefix="/scdl")
@@ -120,9 +120,8 @@ def xlsx_template(slug: str, version: str) -> Response:
 
 
 def publish(slug: str) -> Any:
-    """Guided path: remember the schema for the resource form, open a pre-filled dataset form."""
+    """Guided path: open a pre-filled dataset form (its ``scdl`` parameter follows to the resource form)."""
     entry = utils.find(slug)
-    session[helpers.GUIDED_SESSION_KEY] = entry.name
     return tk.redirect_to("dataset.new", **guided.form_values(entry))
 
 

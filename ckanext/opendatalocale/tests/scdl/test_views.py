@@ -56,8 +56,8 @@ def test_publisher_publishes_deliberations_in_french(app, publisher):
     assert "Vous publiez des données suivant le schéma" in soup.select_one(".scdl-guide").get_text()
     assert soup.find("label", {"for": "field-frequency"}).get_text(strip=True).startswith("Fréquence de mise à jour")
 
-    # Stage 1: the dataset.
-    response = app.post("/fr/dataset/new", headers=headers, data={
+    # Stage 1: the dataset (the form posts to its own URL, guided parameters included).
+    response = app.post(location, headers=headers, data={
         "_ckan_phase": "dataset_new_1", "save": "continue",
         "name": "deliberations-gmva", "title": "Délibérations – GMVA", "owner_org": publisher["org"]["id"],
         "license_id": "lo-2.0", "themes": "GOVE", "frequency": "monthly", "tag_string": "délibérations",
@@ -66,7 +66,7 @@ def test_publisher_publishes_deliberations_in_french(app, publisher):
     }, follow_redirects=False)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     resource_form_url = response.headers["Location"]
-    assert "/dataset/deliberations-gmva/resource/new" in resource_form_url
+    assert "/dataset/deliberations-gmva/resource/new?schema_name=scdl%2Fdeliberations" in resource_form_url
 
     # Stage 2: the resource form pre-selects the schema and shows its documentation.
     soup = _soup(app.get(resource_form_url, headers=headers))
@@ -212,3 +212,15 @@ def test_pages_default_to_english(app):
     assert "Council deliberations" in text
     assert "Additional checks" in text and "Changes between versions" in text
     assert "Data schemas" in _soup(app.get("/scdl/")).get_text(" ")
+
+
+def test_plain_dataset_form_does_not_preselect_a_schema(app, publisher):
+    response = app.post("/fr/dataset/new", headers=publisher["headers"], data={
+        "_ckan_phase": "dataset_new_1", "save": "continue",
+        "name": "sans-schema", "title": "Sans schéma", "owner_org": publisher["org"]["id"],
+    }, follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dataset/sans-schema/resource/new")
+    soup = _soup(app.get(response.headers["Location"], headers=publisher["headers"]))
+    assert soup.find("select", {"name": "schema_name"}).find("option", selected=True)["value"] == ""
+    assert soup.select_one(".scdl-resource-doc") is None
