@@ -44,8 +44,34 @@ TEXT_QUERIES = ["budget", "délibérations conseil", "subventions associations",
                 "bibliothèque patrimoine"]
 
 
+SYLLABLES = ("ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu "
+             "na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo "
+             "ment tion eur ique age ette oir ance ain on").split()
+
+
+def make_vocabulary(rng: random.Random, size: int = 5000) -> tuple[list[str], list[float]]:
+    """French-like words with a Zipf frequency; the domain words rank 20 to 80.
+
+    A text query then matches a realistic share of datasets rather than all of
+    them, as it would with a vocabulary of fifty words.
+    """
+    words: list[str] = []
+    seen = set(WORDS)
+    while len(words) < size - len(WORDS):
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    vocabulary = words[:20] + WORDS + words[20:]
+    weights = [1.0 / rank for rank in range(1, len(vocabulary) + 1)]
+    return vocabulary, weights
+
+
+VOCABULARY: tuple[list[str], list[float]] = ([], [])
+
+
 def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    return " ".join(rng.choices(VOCABULARY[0], VOCABULARY[1], k=n))
 
 
 def make_document(i: int, orgs: list[dict], site_id: str, rng: random.Random) -> dict:
@@ -53,8 +79,8 @@ def make_document(i: int, orgs: list[dict], site_id: str, rng: random.Random) ->
     private = i % 10 == 0
     dataset_id = str(uuid.UUID(int=rng.getrandbits(128)))
     created = datetime(2020, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=i * 37)
-    title = sentence(rng, 5).capitalize()
-    tags = rng.sample(WORDS, 5)
+    title = (" ".join(rng.sample(WORDS, 2)) + " " + sentence(rng, 3)).capitalize()
+    tags = list(dict.fromkeys(rng.choices(VOCABULARY[0][:300], VOCABULARY[1][:300], k=5)))
     schema = SCHEMAS[i % len(SCHEMAS)]
     resources = [{"name": f"Ressource {k} {sentence(rng, 2)}", "description": sentence(rng, 8),
                   "format": rng.choice(FORMATS), "url": f"https://data.example.fr/{i}/{k}.csv"}
@@ -134,6 +160,8 @@ def run(args) -> int:
                                                            "role": "member"})
 
     rng = random.Random(42)
+    global VOCABULARY
+    VOCABULARY = make_vocabulary(rng)
     site_id = config.get("ckan.site_id")
     with engine.begin() as c:
         c.exec_driver_sql("DROP TABLE IF EXISTS bench_plain_docs")

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 TABLE = "opendatalocale_search_index"
 FACET_TABLE = "opendatalocale_search_facet"
+DOCUMENT_TABLE = "opendatalocale_search_document"
+# Every search reads from this: the document row is joined (and the join
+# removed by PostgreSQL when a query does not refer to ``x``).
+FROM_CLAUSE = f"{TABLE} AS d LEFT JOIN {DOCUMENT_TABLE} AS x ON x.index_id = d.index_id"
 # Separates a field's name from its value in ``facet_terms``.
 TERM_SEPARATOR = "\x1f"
 
@@ -86,23 +90,33 @@ STATEMENTS = [
       metadata_created timestamptz,
       facet_terms text[] NOT NULL DEFAULT '{{}}',
       fields jsonb NOT NULL,
-      texts jsonb NOT NULL DEFAULT '{{}}',
-      data_dict text,
-      validated_data_dict text,
-      search_text text NOT NULL DEFAULT '',
       search_vector tsvector NOT NULL,
       indexed_at timestamptz NOT NULL DEFAULT now()
     )
     """,
-    # Filters and facets read ``fields`` on every matching row: keep it
-    # uncompressed (it is small; the large texts live in other columns).
-    f"ALTER TABLE {TABLE} ALTER COLUMN fields SET STORAGE EXTERNAL",
+    # The long texts and the dataset dicts CKAN reads back, in a table of
+    # their own so that index rows stay small enough to be scanned quickly.
+    f"""
+    CREATE TABLE IF NOT EXISTS {DOCUMENT_TABLE} (
+      index_id text PRIMARY KEY REFERENCES {TABLE} (index_id) ON DELETE CASCADE,
+      texts jsonb NOT NULL DEFAULT '{{}}',
+      data_dict text,
+      validated_data_dict text,
+      search_text text NOT NULL DEFAULT ''
+    )
+    """,
+    # Filters and facets read these on every matching row: keep them in the
+    # row itself (the search vector is the one moved out when a row is large).
+    f"ALTER TABLE {TABLE} ALTER COLUMN fields SET STORAGE MAIN",
+    f"ALTER TABLE {TABLE} ALTER COLUMN facet_terms SET STORAGE MAIN",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_id_idx ON {TABLE} (id)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_name_idx ON {TABLE} (name)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_modified_idx ON {TABLE} (metadata_modified)",
+    # CKAN's default order (newest first), with the tie-breaker the queries add.
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_modified_idx ON {TABLE} "
+    "(metadata_modified DESC NULLS LAST, index_id DESC)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_created_idx ON {TABLE} (metadata_created)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_terms_idx ON {TABLE} USING gin (facet_terms)",
     # Value counts of the facet fields per combination of CKAN's visibility
@@ -124,6 +138,7 @@ STATEMENTS = [
 
 DROP_STATEMENTS = [
     f"DROP TABLE IF EXISTS {FACET_TABLE}",
+    f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}",
     f"DROP TABLE IF EXISTS {TABLE}",
     "DROP FUNCTION IF EXISTS odl_text(jsonb)",
     "DROP FUNCTION IF EXISTS odl_sorted(text[])",

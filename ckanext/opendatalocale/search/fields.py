@@ -97,8 +97,12 @@ ARRAY_COLUMNS = frozenset({"permission_labels"})
 
 
 def document_column(field: str) -> str:
-    """The JSON column holding a field: words fields apart from the rest."""
-    return "d.texts" if kind_of(field) in (FieldKind.TEXT, FieldKind.NGRAM) else "d.fields"
+    """The JSON column holding a field.
+
+    ``d`` is the index row, read by every query; ``x`` the document row with
+    the long texts, joined only when a query refers to it.
+    """
+    return "x.texts" if kind_of(field) in (FieldKind.TEXT, FieldKind.NGRAM) else "d.fields"
 
 # Dates CKAN sorts and filters on in most queries, kept as timestamptz columns.
 DATE_COLUMNS = frozenset({"metadata_modified", "metadata_created"})

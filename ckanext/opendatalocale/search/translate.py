@@ -234,12 +234,12 @@ class Translator:
             condition = f"(d.search_vector @@ {tsquery})"
             if field != "text":
                 prefix_query = self.sql.bind(f"'{word}':*")
-                condition += (f" AND (to_tsvector('{SIMPLE}', odl_text(d.texts -> {self.sql.bind(field)}))"
+                condition += (f" AND (to_tsvector('{SIMPLE}', odl_text(x.texts -> {self.sql.bind(field)}))"
                               f" @@ to_tsquery('{SIMPLE}', {prefix_query}))")
             return f"({condition})"
         regex = _regex_pattern(raw)
-        target = ("d.search_text" if field == "text"
-                  else f"odl_text(d.texts -> {self.sql.bind(field)})")
+        target = ("x.search_text" if field == "text"
+                  else f"odl_text(x.texts -> {self.sql.bind(field)})")
         return f"(unaccent({target}) ~* unaccent({self.sql.bind(regex)}))"
 
     def _text_match(self, field: str, words: list[str], *, phrase: bool) -> str:
@@ -259,8 +259,8 @@ class Translator:
             plain_param = self.sql.bind(plain)
             field_param = self.sql.bind(field)
             condition += (
-                f" AND ((to_tsvector('{FR}', odl_text(d.texts -> {field_param})) || "
-                f"to_tsvector('{SIMPLE}', odl_text(d.texts -> {field_param}))) @@ "
+                f" AND ((to_tsvector('{FR}', odl_text(x.texts -> {field_param})) || "
+                f"to_tsvector('{SIMPLE}', odl_text(x.texts -> {field_param}))) @@ "
                 f"(to_tsquery('{FR}', {plain_param}) || to_tsquery('{SIMPLE}', {plain_param})))"
             )
         return f"({condition})"

@@ -229,7 +229,7 @@ class TestIndexMaintenance:
     def test_missing_table_is_recreated(self):
         factories.Dataset(name="before-drop")
         with model.meta.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE opendatalocale_search_index")
+            conn.exec_driver_sql("DROP TABLE opendatalocale_search_index CASCADE")
         search.rebuild()
         assert _names(_search()) == ["before-drop"]
 
