@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, g, request
 
 import ckan.plugins.toolkit as tk
 from ckan.common import current_user
@@ -137,7 +137,20 @@ def report(id: str) -> str:
     })
 
 
+def _check_csrf() -> None:
+    """CKAN 2.11 exempts extensions' views from CSRF checks by default: check ours anyway.
+
+    API-token requests are exempt, as CKAN exempts them.
+    """
+    if g.get("login_via_auth_header") or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    from ckan.config.middleware.flask_app import csrf
+
+    csrf.protect()
+
+
 def validate_now(id: str) -> Any:
+    _check_csrf()
     try:
         tk.get_action("conformity_resource_validate")(_context(), {"id": id, "force": True})
     except tk.NotAuthorized:
@@ -149,6 +162,7 @@ def validate_now(id: str) -> Any:
 
 
 def accept_suggestion(id: str) -> Any:
+    _check_csrf()
     try:
         resource = tk.get_action("conformity_suggestion_accept")(_context(), {"id": id})
     except tk.NotAuthorized:

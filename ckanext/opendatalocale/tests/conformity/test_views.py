@@ -1,6 +1,7 @@
 """Badges, SVG endpoints, the report page and the one-click suggestion."""
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 
 from ckan.tests import factories, helpers
@@ -181,3 +182,16 @@ def test_the_check_again_button_is_for_editors_only(app, create_with_upload):
     assert verify in app.get(url, headers=_token(editor)).body
     page = app.get(url, headers=_token(outsider))
     assert page.status_code == 200 and verify not in page.body
+
+
+
+@pytest.mark.ckan_config("WTF_CSRF_ENABLED", "true")
+def test_posts_of_session_users_need_a_csrf_token_even_on_ckan_2_11(app):
+    """CKAN exempts API-token and anonymous requests; a browser session must send the token."""
+    from flask_wtf.csrf import CSRFError
+
+    from ckanext.opendatalocale.conformity import views
+
+    with app.flask_app.test_request_context("/conformite/resource/x/verifier", method="POST", data={}):
+        with pytest.raises(CSRFError):
+            views._check_csrf()
