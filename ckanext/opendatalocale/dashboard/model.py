@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = sa.MetaData()
 
@@ -75,7 +75,26 @@ snapshot = sa.Table(
     sa.Column("month", sa.Date, primary_key=True),
     sa.Column("indicators", JSONB, nullable=False),
     sa.Column("computed", sa.DateTime, nullable=False),
+    # Copies of the figures the table filters and sorts on, so pages page in SQL and only
+    # decode the JSON of the rows they show (migration 0002).
+    sa.Column("kind", sa.String(16)),
+    sa.Column("search", sa.Text),  # folded name, INSEE and SIREN
+    sa.Column("epci_siren", sa.String(9)),
+    sa.Column("population", sa.Integer),
+    sa.Column("band", sa.String(16)),
+    sa.Column("obliged", sa.Boolean),
+    sa.Column("is_open", sa.Boolean),
+    sa.Column("level", sa.SmallInteger),  # index in indicators.LEVELS
+    sa.Column("schemas", ARRAY(sa.Text)),  # schemas it publishes
+    sa.Column("dataset_count", sa.Integer),
+    sa.Column("scdl_rate", sa.Float),
+    sa.Column("conformity_rate", sa.Float),
+    sa.Column("freshness_rate", sa.Float),
+    sa.Column("metadata_score", sa.Float),
+    sa.Column("last_publication", sa.Text),
+    sa.Column("name_key", sa.Text),
 )
+sa.Index("odl_indicator_snapshot_month_idx", snapshot.c.territory_id, snapshot.c.month)
 
 territory_kpi = sa.Table(
     "odl_territory_kpi", metadata,

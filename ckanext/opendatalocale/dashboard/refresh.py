@@ -3,6 +3,7 @@ the CLI runs it inline, the background job and the tests call it the same way)."
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,13 +50,82 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     for start in range(0, len(rows), 1000):
         conn.execute(snapshot.insert(), [
             {"territory_id": territory["id"], "siren": row["siren"], "month": month,
-             "indicators": row, "computed": now} for row in rows[start:start + 1000]])
+             "indicators": row, "computed": now, **sort_columns(row)} for row in rows[start:start + 1000]])
     statement = insert(territory_kpi).values(territory_id=territory["id"], month=month,
                                              kpis=kpis, computed=now)
     conn.execute(statement.on_conflict_do_update(
         index_elements=[territory_kpi.c.territory_id, territory_kpi.c.month],
         set_={"kpis": statement.excluded.kpis, "computed": statement.excluded.computed}))
     return kpis
+
+
+def _fold(text: str | None) -> str:
+    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+
+
+def sort_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot's copies of the figures pages filter and sort on."""
+    return {
+        "kind": row["kind"], "search": " ".join(filter(None, (_fold(row["name"]), row["insee"], row["siren"]))),
+        "name_key": _fold(row["name"]), "epci_siren": row["epci_siren"],
+        "population": row["population_totale"], "band": row["population_band"],
+        "obliged": row["obliged"], "is_open": row["open"],
+        "level": indicators.LEVELS.index(row["level"]), "schemas": row["scdl"]["published"],
+        "dataset_count": row["dataset_count"], "scdl_rate": row["scdl"]["coverage"]["rate"],
+        "conformity_rate": row["conformity"]["rate"], "freshness_rate": row["freshness"]["rate"],
+        "metadata_score": row["metadata"]["score"], "last_publication": row["last_publication"],
+    }
+
+
+SORTS = {"name": "name_key", "population": "population", "datasets": "dataset_count",
+         "scdl": "scdl_rate", "conformity": "conformity_rate", "freshness": "freshness_rate",
+         "metadata": "metadata_score", "last_publication": "last_publication", "level": "level"}
+
+
+def latest_month(conn: sa.engine.Connection, territory_id: str) -> dt.date | None:
+    return conn.execute(sa.select(sa.func.max(snapshot.c.month))
+                        .where(snapshot.c.territory_id == territory_id)).scalar()
+
+
+def list_rows(conn: sa.engine.Connection, territory_id: str, *, epci: str | None = None,
+              kind: str | None = None, band: str | None = None, obliged_only: bool = False,
+              schema: str | None = None, q: str | None = None, sort: str = "name",
+              descending: bool = False, offset: int = 0, limit: int | None = None,
+              part: Any = None) -> tuple[int, list[dict[str, Any]]]:
+    """(count, rows) of the latest snapshot, filtered, sorted and paged in SQL; ``part`` is a
+    column expression to fetch instead of the whole indicators (e.g. only the matrix cells)."""
+    s = snapshot.c
+    month = latest_month(conn, territory_id)
+    if month is None:
+        return 0, []
+    clauses = [s.territory_id == territory_id, s.month == month]
+    if epci:
+        clauses.append(sa.or_(s.epci_siren == epci, s.siren == epci))
+    if kind:
+        clauses.append(s.kind == kind)
+    if band:
+        clauses.append(s.band == band)
+    if obliged_only:
+        clauses.append(s.obliged.is_(True))
+    if schema:
+        clauses.append(s.schemas.any(schema))
+    if q and _fold(q).strip():
+        clauses.append(s.search.contains(_fold(q).strip(), autoescape=True))
+    count = conn.execute(sa.select(sa.func.count()).select_from(snapshot).where(*clauses)).scalar()
+    column = getattr(s, SORTS.get(sort, "name_key"))
+    order = column.desc().nulls_last() if descending else column.asc().nulls_first()
+    query = (sa.select(part if part is not None else s.indicators).where(*clauses)
+             .order_by(order, s.siren).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return count, list(conn.execute(query).scalars())
+
+
+def snapshot_row(conn: sa.engine.Connection, territory_id: str, siren: str) -> dict[str, Any] | None:
+    s = snapshot.c
+    month = latest_month(conn, territory_id)
+    return conn.execute(sa.select(s.indicators).where(
+        s.territory_id == territory_id, s.month == month, s.siren == siren)).scalar()
 
 
 def current_rows(conn: sa.engine.Connection, territory_id: str) -> tuple[dt.date | None, list[dict[str, Any]]]:

@@ -17,6 +17,16 @@ def _latest_versions() -> dict[str, str]:
     return {name: registry.latest(name) for name in registry.names()}
 
 
+def expected_schemas(config: Mapping[str, Any]) -> list[str]:
+    """Every schema expected of any kind of collectivité (matrix columns, filter choices)."""
+    names: list[str] = []
+    for kind in ("commune", "epci", "departement", "region"):
+        for name in str(config.get(f"{PREFIX}expected_schemas.{kind}") or "").split():
+            if name not in names:
+                names.append(name)
+    return names
+
+
 def indicator_settings(config: Mapping[str, Any]) -> Settings:
     expected = {kind: tuple(str(config.get(f"{PREFIX}expected_schemas.{kind}") or "").split())
                 for kind in ("commune", "epci", "departement", "region")}

@@ -1,62 +1,14 @@
-"""Filtering, sorting and exporting the collectivités table (pure: no CKAN import)."""
+"""Exports of the collectivités table: CSV (BOM, formulas neutralised) and JSON (pure)."""
 from __future__ import annotations
 
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Cells that a spreadsheet would read as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-SORTS = {
-    "name": lambda r: _fold(r["name"]),
-    "population": lambda r: r["population_totale"] or 0,
-    "datasets": lambda r: r["dataset_count"],
-    "scdl": lambda r: r["scdl"]["coverage"]["rate"] or 0,
-    "conformity": lambda r: r["conformity"]["rate"] if r["conformity"]["rate"] is not None else -1,
-    "freshness": lambda r: r["freshness"]["rate"] if r["freshness"]["rate"] is not None else -1,
-    "metadata": lambda r: r["metadata"]["score"] if r["metadata"]["score"] is not None else -1,
-    "last_publication": lambda r: r["last_publication"] or "",
-    "level": lambda r: ("none", "bronze", "silver", "gold").index(r["level"]),
-}
-
-
-def _fold(text: str | None) -> str:
-    return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
-
-
-def filter_rows(rows: Iterable[Mapping[str, Any]], *, epci: str | None = None, kind: str | None = None,
-                band: str | None = None, obliged_only: bool = False, schema: str | None = None,
-                q: str | None = None) -> list[Mapping[str, Any]]:
-    """Rows matching every given filter; ``schema`` keeps collectivités publishing it."""
-    needle = _fold(q).strip() if q else ""
-    result = []
-    for row in rows:
-        if epci and row["epci_siren"] != epci and row["siren"] != epci:
-            continue
-        if kind and row["kind"] != kind:
-            continue
-        if band and row["population_band"] != band:
-            continue
-        if obliged_only and not row["obliged"]:
-            continue
-        if schema and schema not in row["scdl"]["published"]:
-            continue
-        if needle and needle not in _fold(row["name"]) and needle not in (row["insee"] or "") \
-                and needle not in row["siren"]:
-            continue
-        result.append(row)
-    return result
-
-
-def sort_rows(rows: Sequence[Mapping[str, Any]], sort: str = "name", descending: bool = False
-              ) -> list[Mapping[str, Any]]:
-    key = SORTS.get(sort, SORTS["name"])
-    return sorted(rows, key=lambda r: (key(r), r["siren"]), reverse=descending)
-
 
 def neutralise(value: Any) -> str:
     """Text for a CSV cell; a leading =, +, -, @ gets a quote so spreadsheets show it as text."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 from flask import Blueprint, Response, request
 
@@ -12,7 +13,9 @@ from ckanext.opendatalocale.territories import store
 from ckanext.opendatalocale.territories.bands import BANDS
 from ckanext.opendatalocale.territories.reference import geometry_to_svg_paths
 
-from . import table
+from . import refresh, table
+from .model import snapshot
+from .settings import expected_schemas
 
 dashboard = Blueprint("opendatalocale_dashboard", __name__, url_prefix="/territoire")
 
@@ -40,18 +43,15 @@ def _filters() -> dict[str, str]:
 
 def _common(slug: str) -> dict[str, Any]:
     territory = _call("dashboard_territory_show", {"id": slug})
-    epcis = []
-    _, rows = _rows_all(territory["id"])
-    epcis = sorted(((r["siren"], r["name"]) for r in rows if r["kind"] == "epci"), key=lambda e: e[1])
-    schemas = sorted({s for r in rows for s in r["scdl"]["expected"]})
+    conn = model.Session.connection()
+    month = refresh.latest_month(conn, territory["id"])
+    s = snapshot.c
+    epcis = [tuple(row) for row in conn.execute(
+        sa.select(s.siren, s.indicators["name"].astext).where(
+            s.territory_id == territory["id"], s.month == month, s.kind == "epci")
+        .order_by(s.name_key))]
     return {"territory": territory, "filters": _filters(), "epcis": epcis, "bands": BANDS,
-            "schemas": schemas}
-
-
-def _rows_all(territory_id: str):
-    from .refresh import current_rows
-
-    return current_rows(model.Session.connection(), territory_id)
+            "schemas": expected_schemas(tk.config)}
 
 
 def overview(slug: str):
@@ -92,8 +92,10 @@ def carte(slug: str):
     indicator = request.args.get("indicator", "level")
     if indicator not in MAP_INDICATORS:
         indicator = "level"
-    listing = _call("dashboard_collectivite_list", {"id": slug, **_filters(), "limit": 1000, "kind": "commune"})
-    rows = listing["results"]
+    from .logic.action import filters_of
+
+    _, rows = refresh.list_rows(model.Session.connection(), data["territory"]["id"],
+                                **filters_of({**_filters(), "kind": "commune"}))
     outlines = store.geometries(model.Session.connection(), [r["siren"] for r in rows])
     paths = geometry_to_svg_paths(outlines, 800, 600, padding=5) if outlines else {}
     shapes = [{"row": r, "d": paths[r["insee"]], "css": _map_value(r, indicator)}
@@ -110,8 +112,12 @@ def collectivites(slug: str):
     data = _common(slug)
     fmt = request.args.get("format")
     if fmt in ("csv", "json", "observatoire"):
-        listing = _call("dashboard_collectivite_list", {"id": slug, **_filters(), "limit": 1000})
-        rows = listing["results"]
+        # Exports are not paged: every collectivité matching the filters.
+        from .logic.action import filters_of, strip_row
+
+        _, rows = refresh.list_rows(model.Session.connection(), data["territory"]["id"],
+                                    **filters_of(_filters()))
+        rows = [strip_row(row, data["territory"]["is_member"]) for row in rows]
         name = f"collectivites-{data['territory']['slug']}"
         if fmt == "json":
             return Response(table.to_json(rows), mimetype="application/json",

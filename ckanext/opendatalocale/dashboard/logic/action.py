@@ -7,8 +7,8 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.opendatalocale.dashboard import access, refresh, table
-from ckanext.opendatalocale.dashboard.model import followup_note
+from ckanext.opendatalocale.dashboard import access, refresh
+from ckanext.opendatalocale.dashboard.model import followup_note, snapshot
 from ckanext.opendatalocale.territories import store
 from ckanext.opendatalocale.territories.obligation import STATUSES
 
@@ -43,7 +43,7 @@ def _strip_kpis(kpis: dict[str, Any] | None, member: bool) -> dict[str, Any] | N
     return {k: v for k, v in kpis.items() if k != "private_datasets"}
 
 
-def _strip_row(row: dict[str, Any], member: bool) -> dict[str, Any]:
+def strip_row(row: dict[str, Any], member: bool) -> dict[str, Any]:
     if member:
         return row
     return {k: v for k, v in row.items() if k != "private_dataset_count"}
@@ -83,15 +83,14 @@ def dashboard_territory_show(context, data_dict):
             "is_member": member, "is_admin": access.is_admin(context.get("user"), territory)}
 
 
-def _rows(context, data_dict) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
-    territory = _territory(data_dict)
-    member = access.is_member(context.get("user"), territory)
-    _, rows = refresh.current_rows(_conn(), territory["id"])
-    rows = table.filter_rows(rows, epci=data_dict.get("epci") or None, kind=data_dict.get("kind") or None,
-                             band=data_dict.get("band") or None,
-                             obliged_only=_bool(data_dict.get("obliged_only")),
-                             schema=data_dict.get("schema") or None, q=data_dict.get("q") or None)
-    return territory, [_strip_row(row, member) for row in rows], member
+def filters_of(data_dict: dict[str, Any]) -> dict[str, Any]:
+    sort = data_dict.get("sort") or "name"
+    if sort not in refresh.SORTS:
+        raise tk.ValidationError({"sort": [tk._("Unknown sort")]})
+    return {"epci": data_dict.get("epci") or None, "kind": data_dict.get("kind") or None,
+            "band": data_dict.get("band") or None, "obliged_only": _bool(data_dict.get("obliged_only")),
+            "schema": data_dict.get("schema") or None, "q": data_dict.get("q") or None,
+            "sort": sort, "descending": (data_dict.get("order") or "asc") == "desc"}
 
 
 @tk.side_effect_free
@@ -105,17 +104,16 @@ def dashboard_collectivite_list(context, data_dict):
     :param offset, limit: paging (limit ≤ 1000)
     """
     tk.check_access("dashboard_collectivite_list", context, data_dict)
-    _, rows, _ = _rows(context, data_dict)
-    sort = data_dict.get("sort") or "name"
-    if sort not in table.SORTS:
-        raise tk.ValidationError({"sort": [tk._("Unknown sort")]})
-    rows = table.sort_rows(rows, sort, (data_dict.get("order") or "asc") == "desc")
+    territory = _territory(data_dict)
+    member = access.is_member(context.get("user"), territory)
     try:
         offset = max(int(data_dict.get("offset") or 0), 0)
         limit = min(max(int(data_dict.get("limit") or 50), 1), MAX_LIMIT)
     except ValueError:
         raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
-    return {"count": len(rows), "results": rows[offset:offset + limit]}
+    count, rows = refresh.list_rows(_conn(), territory["id"], **filters_of(data_dict),
+                                    offset=offset, limit=limit)
+    return {"count": count, "results": [strip_row(row, member) for row in rows]}
 
 
 @tk.side_effect_free
@@ -128,12 +126,11 @@ def dashboard_collectivite_show(context, data_dict):
     tk.check_access("dashboard_collectivite_show", context, data_dict)
     territory = _territory(data_dict)
     siren = str(data_dict.get("siren") or "")
-    _, rows = refresh.current_rows(_conn(), territory["id"])
-    row = next((r for r in rows if r["siren"] == siren), None)
+    row = refresh.snapshot_row(_conn(), territory["id"], siren)
     if row is None:
         raise tk.ObjectNotFound(tk._("Collectivité not found in this territory"))
     member = access.is_member(context.get("user"), territory)
-    result = {"territory": _public_territory(territory), "collectivite": _strip_row(row, member),
+    result = {"territory": _public_territory(territory), "collectivite": strip_row(row, member),
               "is_member": member}
     if member:
         result["override_history"] = [_jsonable(o) for o in store.override_history(_conn(), siren)]
@@ -148,23 +145,26 @@ def dashboard_matrix(context, data_dict):
     :param id: territory slug or id (plus the filters of dashboard_collectivite_list)
     """
     tk.check_access("dashboard_matrix", context, data_dict)
-    _, rows, _ = _rows(context, data_dict)
-    rows = table.sort_rows(rows, data_dict.get("sort") or "name")
+    territory = _territory(data_dict)
+    ind = snapshot.c.indicators
+    part = sa.func.jsonb_build_object("siren", ind["siren"], "name", ind["name"], "kind", ind["kind"],
+                                      "insee", ind["insee"], "cells", ind["scdl"]["cells"],
+                                      "expected", ind["scdl"]["expected"])
+    _, rows = refresh.list_rows(_conn(), territory["id"], **filters_of(data_dict), part=part)
     schemas: list[str] = []
     for row in rows:
-        for schema in row["scdl"]["expected"]:
+        # JSONB does not keep key order: columns follow the configured expected order.
+        for schema in row.pop("expected"):
             if schema not in schemas:
                 schemas.append(schema)
     totals = {}
     for schema in schemas:
-        states = [row["scdl"]["cells"][schema]["state"] for row in rows if schema in row["scdl"]["cells"]]
+        states = [row["cells"][schema]["state"] for row in rows if schema in row["cells"]]
         publishing = sum(1 for s in states if s != "absent")
         valid = sum(1 for s in states if s == "valid")
         totals[schema] = {"publishing": publishing, "valid": valid, "expected": len(states),
                           "valid_rate": round(valid / publishing, 4) if publishing else None}
-    return {"schemas": schemas, "totals": totals,
-            "rows": [{"siren": r["siren"], "name": r["name"], "kind": r["kind"], "insee": r["insee"],
-                      "cells": r["scdl"]["cells"]} for r in rows]}
+    return {"schemas": schemas, "totals": totals, "rows": rows}
 
 
 def dashboard_refresh(context, data_dict):
