@@ -101,9 +101,22 @@ def note_changes(package_id: str) -> list[str]:
                 package.private = True
                 state.held = True
         changed.append(resource.id)
+    _release_deleted(package)
     if changed:
         session.info.setdefault(PENDING_KEY, []).extend(changed)
     return changed
+
+
+def _release_deleted(package: model.Package) -> None:
+    """A file strict mode held back was deleted: it no longer keeps the dataset private."""
+    active = {r.id for r in package.resources if r.state == "active"}
+    held = (model.Session.query(ConformityState)
+            .filter(ConformityState.package_id == package.id, ConformityState.held.is_(True)).all())
+    released = [state for state in held if state.resource_id not in active]
+    for state in released:
+        state.held = False
+    if released:
+        _release(package)
 
 
 def _restore_summary(resource: model.Resource) -> None:

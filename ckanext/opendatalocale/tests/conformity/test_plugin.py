@@ -163,3 +163,13 @@ def test_strict_mode_leaves_a_dataset_its_editors_made_private_private(create_wi
     _upload(create_with_upload, VALID, dataset)
     run_jobs()
     assert helpers.call_action("package_show", id=dataset["id"])["private"] is True
+
+
+@pytest.mark.ckan_config("ckanext.opendatalocale.conformity.strict", "true")
+def test_strict_mode_deleting_the_held_file_publishes_the_dataset_again(create_with_upload):
+    dataset = factories.Dataset(owner_org=factories.Organization()["id"], private=False)
+    resource = _upload(create_with_upload, INVALID, dataset)
+    run_jobs()
+    assert helpers.call_action("package_show", id=dataset["id"])["private"] is True
+    helpers.call_action("resource_delete", id=resource["id"])
+    assert helpers.call_action("package_show", id=dataset["id"])["private"] is False
