@@ -106,6 +106,8 @@ class DatasetFacts:
     extras: dict[str, str]
     own: bool
     resources: list[ResourceFacts] = field(default_factory=list)
+    # ckanext-harvest's view of a harvested dataset: its source and that source's last jobs.
+    harvest: dict[str, Any] | None = None
 
     @property
     def frequency(self) -> str:
@@ -183,6 +185,44 @@ ORDER BY r.package_id, r.position
 """
 
 
+HARVEST_SQL = """
+WITH src AS (
+    SELECT DISTINCT ho.package_id, ho.harvest_source_id AS source_id
+    FROM harvest_object ho WHERE ho.current AND ho.package_id = ANY(:ids)
+), last_job AS (
+    SELECT DISTINCT ON (j.source_id) j.source_id, j.id, j.status, j.finished
+    FROM harvest_job j WHERE j.source_id IN (SELECT source_id FROM src)
+    ORDER BY j.source_id, j.created DESC
+), last_ok AS (
+    SELECT j.source_id, max(j.finished) AS finished FROM harvest_job j
+    WHERE j.source_id IN (SELECT source_id FROM src) AND j.status = 'Finished'
+    GROUP BY j.source_id
+)
+SELECT s.package_id, s.source_id, coalesce(hs.title, '') AS title, hs.type, hs.active,
+       lo.finished AS last_success, lj.status AS last_status,
+       (SELECT count(*) FROM harvest_gather_error ge WHERE ge.harvest_job_id = lj.id)
+       + (SELECT count(*) FROM harvest_object_error oe JOIN harvest_object o ON o.id = oe.harvest_object_id
+          WHERE o.harvest_job_id = lj.id) AS last_errors
+FROM src s JOIN harvest_source hs ON hs.id = s.source_id
+LEFT JOIN last_job lj ON lj.source_id = s.source_id
+LEFT JOIN last_ok lo ON lo.source_id = s.source_id
+"""
+
+
+def fetch_harvest(conn: sa.engine.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``{package_id: source health}`` when ckanext-harvest's tables exist, else ``{}``."""
+    if not conn.execute(sa.text("SELECT to_regclass('harvest_object') IS NOT NULL")).scalar():
+        return {}
+    result = {}
+    for start in range(0, len(ids), 5000):
+        for row in conn.execute(sa.text(HARVEST_SQL), {"ids": list(ids[start:start + 5000])}).mappings():
+            result[row["package_id"]] = {
+                "source_id": row["source_id"], "title": row["title"], "type": row["type"],
+                "active": bool(row["active"]), "last_success": _iso(row["last_success"]),
+                "last_status": row["last_status"], "last_errors": int(row["last_errors"] or 0)}
+    return result
+
+
 def _loads(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
@@ -219,6 +259,7 @@ def fetch_datasets(conn: sa.engine.Connection, sirens: Iterable[str],
                 conformity_status=extras.get("conformity_status") or "unchecked",
                 conformity_error_count=_int_or_none(extras.get("conformity_error_count")),
                 conformity_validated_at=extras.get("conformity_validated_at") or None))
+    harvest = fetch_harvest(conn, ids)
     result: dict[str, list[DatasetFacts]] = {}
     for row in rows:
         extras = {k: v for k, v in _loads(row["extras"]).items() if isinstance(v, str)}
@@ -228,7 +269,7 @@ def fetch_datasets(conn: sa.engine.Connection, sirens: Iterable[str],
             license_id=row["license_id"], notes_length=row["notes_length"],
             has_contact=bool(row["has_contact"]), has_org=bool(row["has_org"]),
             tag_count=int(row["tag_count"]), extras=extras, own=bool(row["own"]),
-            resources=by_id.get(row["id"], [])))
+            resources=by_id.get(row["id"], []), harvest=harvest.get(row["id"])))
     return result
 
 
@@ -395,6 +436,7 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
     channel_counts = {"own": own, "on_behalf": behalf, **{f"harvested:{k}": v for k, v in harvested.items()}}
     main_channel = max(sorted(channel_counts), key=lambda k: channel_counts[k]) if public else None
     last_harvest = max((d.modified for d in public if d.harvest_source_type), default=None)
+    sources = {d.harvest["source_id"]: d.harvest for d in public if d.harvest}
 
     # I14 level.
     is_open = bool(public)
@@ -433,7 +475,8 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
         "metadata": {"score": mean_score, "band": metadata_band(mean_score), "fixes": fixes},
         "open_formats": _ratio(open_resources, len(resources)),
         "dynamics": dynamics,
-        "channels": {"counts": channel_counts, "main": main_channel, "last_harvest": _iso(last_harvest)},
+        "channels": {"counts": channel_counts, "main": main_channel, "last_harvest": _iso(last_harvest),
+                     "sources": sorted(sources.values(), key=lambda h: (h["title"], h["source_id"]))},
         "level": level,
     }
 
