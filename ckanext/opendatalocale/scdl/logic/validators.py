@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.navl.dictization_functions import Missing
+from ckan.lib.navl.dictization_functions import Missing, StopOnError
 
 from ckanext.opendatalocale.territories import codes
 
@@ -115,36 +115,51 @@ def odl_after_start(key: tuple, data: dict, errors: dict, context: dict) -> None
 # recompute what they need from the registry.
 
 
+def _drop(key: tuple, data: dict) -> None:
+    """No value: store nothing rather than an empty string (like ``ignore_missing``)."""
+    data.pop(key, None)
+    raise StopOnError
+
+
 def _sibling(key: tuple, name: str) -> tuple:
     return key[:-1] + (name,)
 
 
 def odl_scdl_schema_name(key: tuple, data: dict, errors: dict, context: dict) -> None:
-    """A registry schema name; a slug, ``name@version`` or schema URL is accepted and canonicalised."""
+    """A registry schema name; a slug, ``name@version`` or schema URL is accepted and canonicalised.
+
+    Without a name, a ``schema_url`` the registry knows gives both name and version.
+    """
     value = data.get(key)
     if _is_empty(value):
-        data[key] = ""
-        return
+        # An API client (or harvester) may give only the schema URL: take the name from it.
+        url = data.get(_sibling(key, "schema_url"))
+        entry = None if _is_empty(url) else utils.registry().resolve(str(url))
+        if entry is None:
+            _drop(key, data)
+        value = str(url)
     text = str(value).strip()
     registry = utils.registry()
-    name, _, version = text.partition("@")
-    entry = registry.resolve(text) if ("://" in text or "@" in text) else None
+    version_key = _sibling(key, "schema_version")
+    explicit_version = not _is_empty(data.get(version_key))
+    if "://" in text or "@" in text:
+        entry = registry.resolve(text)
+        # The version a URL or name@version carries, unless the publisher chose one.
+        # A "latest"-style URL carries none: the version validator's default applies.
+        if entry is not None and not explicit_version and ("@" in text or entry.version in text):
+            data[version_key] = entry.version
+    else:
+        entry = None
     if entry is None:
+        name, _, version = text.partition("@")
         try:
             entry = registry.get(name.strip(), None)
         except UnknownSchema:
             errors[key].append(tk._("Unknown data schema: {name}. Choose one of the schemas listed on /scdl.").format(name=text))
             return
-        if version.strip():
-            # name@version whose version is unknown: report it on the version field.
-            data[_sibling(key, "schema_version")] = version.strip()
-    elif "@" in text or "://" in text:
-        version_key = _sibling(key, "schema_version")
-        if _is_empty(data.get(version_key)):
-            # A URL of the "latest" kind resolves to the latest version; keep it
-            # empty so the version validator applies its own default.
-            if "@" in text or entry.version in text:
-                data[version_key] = entry.version
+        if version.strip() and not explicit_version:
+            # name@version with an unknown version: reported on the version field.
+            data[version_key] = version.strip()
     data[key] = entry.name
 
 
@@ -162,9 +177,8 @@ def odl_scdl_schema_version(key: tuple, data: dict, errors: dict, context: dict)
     if name is None:
         if version:
             errors[key].append(tk._("A schema version needs a data schema: choose the schema first."))
-        else:
-            data[key] = ""
-        return
+            return
+        _drop(key, data)
     if errors.get(_sibling(key, "schema_name")):
         return
     try:
@@ -189,7 +203,7 @@ def odl_scdl_schema_url(key: tuple, data: dict, errors: dict, context: dict) -> 
     name, version = _wanted_version(key, data)
     if name is None:
         if _is_empty(data.get(key)):
-            data[key] = ""
+            _drop(key, data)
         return
     try:
         entry = utils.registry().get(name, normalize_version(version) or version)

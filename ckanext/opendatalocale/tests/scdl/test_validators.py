@@ -31,6 +31,10 @@ def test_code_lists_are_validated_and_returned_as_lists():
     assert dataset["collectivites_siren"] == [VANNES_SIREN, GMVA_SIREN]
     assert dataset["license_id"] == "lo-2.0"
     assert dataset["license_title"] == "Licence Ouverte / Open Licence 2.0"
+    # Codes are indexed one by one, not as a JSON string.
+    for fq in (f"territorial_coverage:{VANNES_INSEE}", f"collectivites_siren:{GMVA_SIREN}", "themes:GOVE"):
+        assert helpers.call_action("package_search", fq=fq)["count"] == 1, fq
+    assert helpers.call_action("package_search", fq="territorial_coverage:56999")["count"] == 0
 
 
 def test_invalid_siren_gives_a_field_error():
@@ -68,15 +72,24 @@ def test_resource_schema_is_canonicalised_and_url_derived():
         {"url": "http://example.com/old.csv", "schema_name": "scdl/deliberations@2.1.0"},
         {"url": "http://example.com/b.csv",
          "schema_name": "https://schema.data.gouv.fr/schemas/scdl/budget/0.8.1/schema.json"},
-        {"url": "http://example.com/plain.csv"},
+        {"url": "http://example.com/plain.csv", "schema_url": ""},
+        {"url": "http://example.com/u.csv",
+         "schema_url": "https://raw.githubusercontent.com/etalab/schema-irve/v2.2.0/statique/schema-statique.json"},
+        {"url": "http://example.com/o.csv", "schema_url": "https://example.org/my-schema.json"},
+        {"url": "http://example.com/c.csv", "schema_name": "scdl/budget@0.8.1", "schema_version": "0.8.2"},
     ])
-    first, second, third, plain = dataset["resources"]
+    first, second, third, plain, from_url, other, explicit = dataset["resources"]
+    assert (from_url["schema_name"], from_url["schema_version"]) == ("etalab/schema-irve-statique", "2.2.0")
+    assert from_url["schema_url"] == registry.get("etalab/schema-irve-statique", "2.2.0").url
+    # A schema from elsewhere keeps its URL and gets no registry name.
+    assert other["schema_url"] == "https://example.org/my-schema.json" and "schema_name" not in other
+    assert (explicit["schema_name"], explicit["schema_version"]) == ("scdl/budget", "0.8.2")
     assert (first["schema_name"], first["schema_version"]) == ("scdl/deliberations", latest)
     assert first["schema_url"] == registry.get("scdl/deliberations").url
     assert (second["schema_name"], second["schema_version"]) == ("scdl/deliberations", "2.1.0")
     assert second["schema_url"].endswith("/scdl/deliberations/2.1.0/schema.json")
     assert (third["schema_name"], third["schema_version"]) == ("scdl/budget", "0.8.1")
-    assert not plain.get("schema_name") and not plain.get("schema_url")
+    assert not {"schema_name", "schema_version", "schema_url"} & set(plain)
 
 
 def test_unknown_schema_name_is_a_clear_error():
@@ -110,3 +123,7 @@ def test_other_features_resource_fields_survive_updates():
     assert shown["conformity_status"] == "valid"
     assert shown["schema_detection"] == "user"
     assert shown["schema_name"] == "scdl/deliberations"
+    # Clearing the schema (the URL too, or the name comes back from it) removes its three fields.
+    helpers.call_action("resource_patch", id=resource["id"], schema_name="", schema_version="", schema_url="")
+    cleared = helpers.call_action("resource_show", id=resource["id"])
+    assert not {"schema_name", "schema_version", "schema_url"} & set(cleared)
