@@ -275,3 +275,21 @@ def test_kept_facet_counts_match_counts_computed_on_the_fly():
                                        fq="name:*", **{"facet.field": facets})
         assert kept["count"] == computed["count"] > 0
         assert kept["facets"] == computed["facets"]
+
+
+def test_organisation_and_dataset_created_through_the_forms_are_found(app):
+    sysadmin = factories.SysadminWithToken()
+    headers = {"Authorization": sysadmin["token"]}
+    app.post("/organization/new", headers=headers,
+             data={"name": "commune-de-ploermel", "title": "Commune de Ploërmel", "save": ""},
+             follow_redirects=False)
+    org = helpers.call_action("organization_show", id="commune-de-ploermel")
+    app.post("/dataset/new", headers=headers,
+             data={"name": "equipements-ploermel", "title": "Équipements sportifs de Ploërmel",
+                   "notes": "Gymnases et stades", "owner_org": org["id"], "save": "go-metadata",
+                   "tag_string": "sport"}, follow_redirects=False)
+    found = app.get("/dataset/", query_string={"q": "equipement sportif"})
+    assert "equipements-ploermel" in found.body
+    faceted = app.get("/dataset/", query_string={"tags": "sport", "organization": "commune-de-ploermel"})
+    assert "equipements-ploermel" in faceted.body
+    assert helpers.call_action("organization_show", id=org["id"])["package_count"] == 1
