@@ -33,9 +33,11 @@ def territories() -> None:
                    "(communes_XX.csv, epci_XX.csv...). Default: the file shipped with the suite.")
 @click.option("--geometry", type=click.Path(exists=True, path_type=Path),
               help="GeoJSON of commune outlines (property code_insee).")
+@click.option("--shipped-outlines", is_flag=True,
+              help="Also load the commune outlines shipped with the suite (Morbihan, for the demo).")
 @click.option("--dep", "deps", multiple=True, help="Only these départements (repeatable).")
 @click.option("--population-vintage", type=int, help="Population vintage of an extract folder.")
-def import_(path: Path | None, geometry: Path | None, deps: tuple[str, ...],
+def import_(path: Path | None, geometry: Path | None, shipped_outlines: bool, deps: tuple[str, ...],
             population_vintage: int | None) -> None:
     """Insert or update collectivités by SIREN (links survive a new COG vintage)."""
     if path is None:
@@ -51,8 +53,8 @@ def import_(path: Path | None, geometry: Path | None, deps: tuple[str, ...],
     conn = _connection()
     count = store.import_reference(conn, ref, source)
     click.echo(tk._("{count} collectivités imported or updated.").format(count=count))
-    if geometry:
-        matched = store.import_outlines(conn, reference.load_outlines(geometry))
+    for outlines in filter(None, (geometry, reference.MORBIHAN_OUTLINES if shipped_outlines else None)):
+        matched = store.import_outlines(conn, reference.load_outlines(outlines))
         click.echo(tk._("{count} commune outlines loaded.").format(count=matched))
     _commit()
 

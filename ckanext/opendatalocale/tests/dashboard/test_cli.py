@@ -66,6 +66,7 @@ def test_import_define_refresh_and_reimport(tmp_path):
         writer.writerows(rows)
     _run("territories", "import", "--file", str(newer), "--population-vintage", "2024", "--dep", "56")
     assert _population(ALLAIRE) == (4100, 2024, True)
+    assert "249 commune outlines" in _run("territories", "import", "--file", str(newer), "--shipped-outlines")
     assert store.get_territory(model.Session.connection(), "golfe")["organization_ids"] == [org["id"]]
 
 
