@@ -57,8 +57,6 @@ class OpenDataLocaleHarvester(HarvesterBase):
     description = ""
     extra_keys: Mapping[str, str] = {}
     filter_keys: tuple[str, ...] = ()
-    # Tests set this to reach the local fault server.
-    client_overrides: dict[str, Any] = {}
 
     # ------------------------------------------------------------- IHarvester
 
@@ -97,7 +95,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
         return common.parse_config(text, self.extra_keys, self.filter_keys)
 
     def client(self, config: HarvestConfig) -> HttpClient:
-        return common.client_for(config, tk.config, **self.client_overrides)
+        return common.client_for(config, tk.config)
 
     def preview(self, url: str, config_text: Any = None, limit: int = 10) -> list[dict[str, Any]]:
         """The first datasets a source would create, with their detected schemas (no DB writes)."""
