@@ -18,7 +18,7 @@ CORE_SEARCH_TESTS = \
 # Excluded, with the reason in README.md ("CKAN core tests").
 CORE_SEARCH_DESELECT =
 
-.PHONY: help install services demo test test-suite test-core test-211 bench i18n clean
+.PHONY: help install services browser demo test test-suite test-core test-211 bench i18n clean
 
 help:
 	@echo "make demo   - install, load the demo territory and serve http://127.0.0.1:5000"
@@ -31,6 +31,10 @@ install:
 services:
 	bash scripts/services.sh
 
+# Debian's chromium, for the screenshot and dashboard browser tests.
+browser:
+	bash scripts/browser.sh
+
 i18n: install
 	$(VENV)/bin/python scripts/build_i18n.py --check
 
@@ -39,7 +43,7 @@ demo: install services
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo $(VENV)/bin/python demo/load_demo.py demo/demo.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo $(VENV)/bin/ckan -c demo/demo.ini run --host 127.0.0.1 --port 5000 --disable-debugger --disable-reloader --threaded
 
-test: install services
+test: install services browser
 	$(MAKE) --no-print-directory test-suite test-core VENV=$(VENV) TEST_DB=odl_test
 	$(MAKE) --no-print-directory test-211
 
