@@ -56,6 +56,8 @@ TOTAL_POINTS = sum(points for _, points, _ in CRITERIA)
 # MQA bands (351/221/121 of 405) as shares of the maximum.
 METADATA_BANDS = ((87, "excellent"), (55, "good"), (30, "sufficient"), (0, "bad"))
 LEVELS = ("none", "bronze", "silver", "gold")
+# Datasets listed per collectivité in its snapshot (most recently updated first).
+MAX_DATASET_ROWS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,11 +407,20 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
             oldest_expected = age if oldest_expected is None else max(oldest_expected, age)
 
     # I8 metadata quality with ranked fixes.
-    scores, missing = [], Counter()
-    for d in public:
+    scores, missing, dataset_rows = [], Counter(), []
+    for d in sorted(public, key=lambda d: (d.updated, d.name), reverse=True):
         checks = metadata_checks(d, settings)
-        scores.append(metadata_score(checks))
+        score = metadata_score(checks)
+        scores.append(score)
         missing.update(code for code, ok in checks.items() if not ok)
+        if len(dataset_rows) < MAX_DATASET_ROWS:
+            dataset_rows.append({
+                "name": d.name, "title": d.title, "updated": _iso(d.updated), "score": score,
+                "fresh": is_fresh(d.updated, horizon_days(d, settings), settings, now),
+                "schemas": sorted({r.schema_name for r in d.resources if r.schema_name}),
+                "channel": f"harvested:{d.harvest_source_type}" if d.harvest_source_type
+                else ("own" if d.own else "on_behalf"),
+                "missing": [code for code, _, _ in CRITERIA if not checks[code]]})
     mean_score = round(statistics.fmean(scores), 1) if scores else None
     fixes = [{"criterion": code, "datasets": missing[code], "points": points,
               "gain": round(100 * points * missing[code] / (TOTAL_POINTS * len(public)), 1),
@@ -473,6 +484,7 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
         "schema_up_to_date": _ratio(len(on_latest), len(known)),
         "freshness": {**_ratio(fresh_count, evaluated), "oldest_expected_days": oldest_expected},
         "metadata": {"score": mean_score, "band": metadata_band(mean_score), "fixes": fixes},
+        "datasets": dataset_rows,
         "open_formats": _ratio(open_resources, len(resources)),
         "dynamics": dynamics,
         "channels": {"counts": channel_counts, "main": main_channel, "last_harvest": _iso(last_harvest),

@@ -168,6 +168,16 @@ def collectivite(slug: str, siren: str):
         return tk.redirect_to("opendatalocale_dashboard.collectivite", slug=slug, siren=siren)
     data = _common(slug)
     detail = _call("dashboard_collectivite_show", {"id": slug, "siren": siren})
+    if request.args.get("format") == "csv":
+        columns = (("nom", lambda d: d["name"]), ("titre", lambda d: d["title"]),
+                   ("mise_a_jour", lambda d: d["updated"]), ("score_metadonnees", lambda d: d["score"]),
+                   ("a_jour", lambda d: "" if d["fresh"] is None else int(d["fresh"])),
+                   ("schemas", lambda d: " ".join(d["schemas"])), ("canal", lambda d: d["channel"]),
+                   ("a_corriger", lambda d: " ".join(d["missing"])))
+        delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+        return Response(table.to_csv(detail["collectivite"].get("datasets", []), columns, delimiter).encode("utf-8"),
+                        mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="jeux-{siren}.csv"'})
     return tk.render("dashboard/collectivite.html", {**data, "detail": detail, "row": detail["collectivite"]})
 
 

@@ -43,6 +43,9 @@ def test_own_organisation_publication(refreshed):
     assert allaire["channels"]["main"] == "own"
     assert allaire["dynamics"]["new_30"] == 1 and allaire["dynamics"]["newly_open_30"] is True
     assert allaire["level"] == "bronze"
+    [dataset] = allaire["datasets"]  # the private one is not listed
+    assert (dataset["score"], dataset["fresh"], dataset["schemas"], dataset["channel"], dataset["missing"]) == (
+        100, True, ["scdl/deliberations"], "own", [])
 
 
 def test_publication_on_behalf_and_override(refreshed):

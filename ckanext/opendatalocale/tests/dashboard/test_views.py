@@ -85,6 +85,11 @@ def test_exports(app, refreshed):
     assert header.split(",")[:5] == ["siren", "nom", "type", "regcode", "depcode"]
     assert line.startswith(f"{ALLAIRE},Allaire,COM,53,56,")
 
+    datasets = app.get(f"/territoire/morbihan/collectivite/{AMBON}?format=csv&sep=semicolon").data
+    lines = datasets.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("nom;titre;mise_a_jour;score_metadonnees;a_jour")
+    assert len(lines) == 2 and ";23;0;scdl/budget;harvested:datagouv;" in lines[1]
+
     matrix = app.get("/territoire/morbihan/matrice?format=csv&q=ambon").data.decode("utf-8-sig")
     assert matrix.splitlines()[1].startswith(f"{AMBON},Ambon,absent,invalid")
 
