@@ -31,7 +31,11 @@ def odl_db(clean_db, clean_index, migrate_db_for):
     if "ckanext.harvest.model" in sys.modules:
         # Once imported, ckanext-harvest's models hang off CKAN's own metadata
         # (a dataset purge then queries harvest_object): their tables must exist.
-        model.meta.metadata.create_all(model.meta.engine, checkfirst=True)
+        # Only those: after CKAN's first clean_db that metadata also holds
+        # reflected plugin tables, which the plugins' migrations create.
+        harvest_tables = [table for name, table in model.meta.metadata.tables.items()
+                          if name.startswith("harvest")]
+        model.meta.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
 
     for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity"):
         # CKAN finds a plugin's migrations through the loaded plugin object.
