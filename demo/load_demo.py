@@ -33,10 +33,13 @@ def main(ini: str) -> None:
         datasets = json.loads((DATA / "datasets.json").read_text(encoding="utf-8"))
         for dataset in datasets:
             ensure_dataset(dataset)
-    print("")
-    print("Portail de démonstration prêt / demo portal ready: http://127.0.0.1:5000")
-    print(f"Administrateur / admin login: admin  —  mot de passe / password: {password}")
-    print("")
+    login = (
+        "\nPortail de démonstration / demo portal: http://127.0.0.1:5000\n"
+        f"Administrateur / admin login: admin  —  mot de passe / password: {password}\n"
+        "Tableau de bord ATD / ATD dashboard: http://127.0.0.1:5000/territoire/morbihan\n"
+    )
+    (STATE / "login.txt").write_text(login, encoding="utf-8")
+    print(login)
 
 
 def _context() -> dict:

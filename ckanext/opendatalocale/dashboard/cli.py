@@ -41,8 +41,7 @@ def import_(path: Path | None, geometry: Path | None, shipped_outlines: bool, de
             population_vintage: int | None) -> None:
     """Insert or update collectivités by SIREN (links survive a new COG vintage)."""
     if path is None:
-        ref, source = reference.load_national(), "national:" + str(
-            reference.national_vintage().get("cog", {}).get("vintage", ""))
+        ref, source = reference.load_national(), f"national:COG {reference.national_vintage()['cog']}"
     elif path.is_dir():
         ref, source = reference.load_extract(path, population_vintage=population_vintage,
                                              epci_population_vintage=population_vintage), str(path)
