@@ -41,3 +41,24 @@ def odl_db(clean_db, clean_index, migrate_db_for):
         # CKAN finds a plugin's migrations through the loaded plugin object.
         if plugins.plugin_loaded(plugin):
             migrate_db_for(plugin)
+
+
+_CKAN_FIXTURES = {
+    "with_plugins", "odl_db", "app", "clean_db", "ckan_config", "non_clean_db", "migrate_db_for",
+    "with_request_context", "test_request_context", "cli", "clean_index", "reset_db",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "ckan_level: runs CKAN (database, plugins or web app)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that run CKAN itself.
+
+    The others test pure modules and give the same result on every CKAN line,
+    so the run on the previous CKAN line (make test-211) selects only these.
+    """
+    for item in items:
+        if _CKAN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.ckan_level)
