@@ -26,7 +26,7 @@ from ckan.plugins import toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from ckanext.opendatalocale.harvesters import common
+from ckanext.opendatalocale.harvesters import common, detect
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord
 from ckanext.opendatalocale.http import HttpClient
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 HASH_KEY = "harvest_content_hash"
 WITHDRAWN_KEY = "harvest_withdrawn_at"
 GUID_KEY = "harvest_guid"
+FINGERPRINT_KEY = "_fingerprint"
 STATUS_DELETE = "delete"
 
 
@@ -116,14 +117,26 @@ class OpenDataLocaleHarvester(HarvesterBase):
                     break
         return out
 
-    def _previous_objects(self, source_id: str) -> dict[str, HarvestObject]:
-        """guid -> current harvest object (with a package) of this source."""
-        objects = (model.Session.query(HarvestObject)
-                   .filter(HarvestObject.harvest_source_id == source_id)
-                   .filter(HarvestObject.current == True)  # noqa: E712
-                   .filter(HarvestObject.package_id != None)  # noqa: E711
-                   .all())
-        return {obj.guid: obj for obj in objects}
+    def _previous_objects(self, source_id: str) -> tuple[dict[str, HarvestObject], set[str]]:
+        """guid -> current harvest object (with a package) of this source, and
+        the ids of those packages that are active and public."""
+        rows = (model.Session.query(HarvestObject, model.Package.state, model.Package.private)
+                .outerjoin(model.Package, model.Package.id == HarvestObject.package_id)
+                .filter(HarvestObject.harvest_source_id == source_id)
+                .filter(HarvestObject.current == True)  # noqa: E712
+                .filter(HarvestObject.package_id != None)  # noqa: E711
+                .all())
+        live = {obj.package_id for obj, state, private in rows if state == "active" and not private}
+        return {obj.guid: obj for obj, _state, _private in rows}, live
+
+    def _fingerprint(self, source: Any) -> str:
+        """What, besides the record, shapes the dataset we write: the source
+        config, the harvester and the schemas detection can find. A record
+        gathered again with the same content and fingerprint is unchanged."""
+        registry = detect._registry(None)
+        schemas = [(name, registry.versions(name)) for name in registry.names()]
+        return common.content_hash({"kind": self.kind, "class": type(self).__name__,
+                                    "config": source.config or "", "schemas": schemas})
 
     @staticmethod
     def _gather_error(job: Any, message: Mapping[str, str]) -> None:
@@ -152,7 +165,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
             self._gather_error(harvest_job, wrap("gather.failed", exc))
             return []
 
-        previous = self._previous_objects(source.id)
+        previous, live = self._previous_objects(source.id)
         if not records and previous:
             self._gather_error(harvest_job, common.format_message("gather.empty", count=len(previous)))
             return []
@@ -168,26 +181,44 @@ class OpenDataLocaleHarvester(HarvesterBase):
             url = self._object_remote_url(obj)
             if url:
                 by_url[url] = obj
-        ids = []
+        fingerprint = self._fingerprint(source)
+        now = dt.datetime.utcnow()
+        queued: list[HarvestObject] = []
         for record in records:
             record.data["_remote_url"] = record.remote_url
-            obj = HarvestObject(guid=record.guid, job=harvest_job, content=json.dumps(record.data))
+            record.data[FINGERPRINT_KEY] = fingerprint
+            content = json.dumps(record.data)
             old = previous.get(record.guid)
             if old is None and record.remote_url and record.remote_url in by_url:
                 old = by_url.pop(record.remote_url)
                 vanished.pop(old.guid, None)
+            if old is not None and old.content == content and old.package_id in live:
+                # Same record, same config and schemas as the last import that
+                # wrote the (still published) dataset: nothing to fetch or
+                # write. The object is recorded as done, so that the job
+                # reports the dataset "not modified".
+                old.current = False
+                model.Session.add(HarvestObject(
+                    guid=record.guid, job=harvest_job, source=source, content=content,
+                    package_id=old.package_id, current=True, state="COMPLETE", report_status="not modified",
+                    gathered=now, import_finished=now,
+                    extras=[HarvestObjectExtra(key="status", value="unchanged")]))
+                continue
+            obj = HarvestObject(guid=record.guid, job=harvest_job, source=source, content=content)
             if old is not None:
                 obj.package_id = old.package_id
             obj.extras = [HarvestObjectExtra(key="status", value="change" if old is not None else "new")]
-            obj.save()
-            ids.append(obj.id)
+            model.Session.add(obj)
+            queued.append(obj)
         if not truncated:
             for guid, old in vanished.items():
-                obj = HarvestObject(guid=guid, job=harvest_job, package_id=old.package_id,
+                obj = HarvestObject(guid=guid, job=harvest_job, source=source, package_id=old.package_id,
                                     extras=[HarvestObjectExtra(key="status", value=STATUS_DELETE)])
-                obj.save()
-                ids.append(obj.id)
-        return ids
+                model.Session.add(obj)
+                queued.append(obj)
+        # One commit for the whole gather rather than one per object.
+        model.Session.commit()
+        return [obj.id for obj in queued]
 
     @staticmethod
     def _object_remote_url(obj: HarvestObject) -> str:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 
 @tk.blanket.actions
 @tk.blanket.auth_functions
+# The harvesters' HTTP client reads ckanext.opendatalocale.http.*: declared here
+# too, so that they are known when no other feature of the suite is enabled.
+@tk.blanket.config_declarations(declarations(HTTP_CLIENT))
 class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.ITranslation)
     p.implements(p.IClick)
