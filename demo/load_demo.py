@@ -33,6 +33,10 @@ def main(ini: str) -> None:
         datasets = json.loads((DATA / "datasets.json").read_text(encoding="utf-8"))
         for dataset in datasets:
             ensure_dataset(dataset)
+        # One source of each kind, served by demo/serve_sources.py (each failure is printed, the demo goes on).
+        from harvest_sources import load_harvest_sources  # demo/harvest_sources.py
+
+        load_harvest_sources(_context)
     login = (
         "\nPortail de démonstration / demo portal: http://127.0.0.1:5000\n"
         f"Administrateur / admin login: admin  —  mot de passe / password: {password}\n"
