@@ -353,6 +353,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
             package["id"] = existing["id"]
             package["name"] = existing["name"]
             package["private"] = False
+            _keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
             result = tk.get_action("package_update")(context, package)
         else:
             package["name"] = self._gen_new_name(package.get("name") or package["title"])
@@ -406,6 +407,20 @@ class OpenDataLocaleHarvester(HarvesterBase):
         self._make_current(obj, existing["id"])
         model.Session.commit()
         return True
+
+
+def _keep_resource_ids(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> None:
+    """A resource still at the same URL keeps its id, and with it its page, views
+    and conformity results: package_update would otherwise replace every
+    resource by a new one, and queue every file for a new check."""
+    free: dict[str, list[str]] = {}
+    for resource in old:
+        if resource.get("url") and resource.get("id"):
+            free.setdefault(resource["url"], []).append(resource["id"])
+    for resource in new:
+        ids = free.get(resource.get("url") or "")
+        if ids:
+            resource["id"] = ids.pop(0)
 
 
 def _source_owner(source: Any) -> str | None:
