@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ckanext.opendatalocale.conformity import messages
 from ckanext.opendatalocale.territories.bands import population_band
 from ckanext.opendatalocale.territories.obligation import Obligation
 from ckanext.opendatalocale.territories.reference import Collectivite
@@ -86,6 +87,9 @@ class ResourceFacts:
     conformity_status: str = "unchecked"
     conformity_error_count: int | None = None
     conformity_validated_at: str | None = None
+    # Error types of the latest full report ({type: count}), when the conformity feature's
+    # results table holds one for this resource.
+    error_types: dict[str, int] | None = None
 
     @property
     def updated(self) -> dt.datetime | None:
@@ -211,6 +215,31 @@ LEFT JOIN last_ok lo ON lo.source_id = s.source_id
 """
 
 
+# The latest report of each resource; the cast to JSON happens after DISTINCT ON picked it.
+ERROR_TYPES_SQL = """
+SELECT latest.resource_id, doc -> 'counts' -> 'by_type' AS by_type, doc -> 'fatal' ->> 'type' AS fatal
+FROM (SELECT DISTINCT ON (resource_id) resource_id, report FROM odl_conformity_result
+      WHERE resource_id = ANY(:ids) ORDER BY resource_id, created DESC) latest
+CROSS JOIN LATERAL (SELECT CAST(latest.report AS json) AS doc) parsed
+"""
+
+
+def fetch_error_types(conn: sa.engine.Connection, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """``{resource_id: {error type: count}}`` from the conformity results table when it exists
+    (a failed check counts its fatal error type once), else ``{}``."""
+    if not ids or not conn.execute(sa.text("SELECT to_regclass('odl_conformity_result') IS NOT NULL")).scalar():
+        return {}
+    result: dict[str, dict[str, int]] = {}
+    for start in range(0, len(ids), 5000):
+        for resource_id, by_type, fatal in conn.execute(sa.text(ERROR_TYPES_SQL),
+                                                        {"ids": list(ids[start:start + 5000])}):
+            counts = {str(k): int(v) for k, v in (by_type or {}).items() if _int_or_none(v)}
+            if fatal:
+                counts[fatal] = counts.get(fatal, 0) + 1
+            result[resource_id] = counts
+    return result
+
+
 def fetch_harvest(conn: sa.engine.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``{package_id: source health}`` when ckanext-harvest's tables exist, else ``{}``."""
     if not conn.execute(sa.text("SELECT to_regclass('harvest_object') IS NOT NULL")).scalar():
@@ -261,6 +290,11 @@ def fetch_datasets(conn: sa.engine.Connection, sirens: Iterable[str],
                 conformity_status=extras.get("conformity_status") or "unchecked",
                 conformity_error_count=_int_or_none(extras.get("conformity_error_count")),
                 conformity_validated_at=extras.get("conformity_validated_at") or None))
+    failing = [r for resources in by_id.values() for r in resources
+               if r.schema_name and r.conformity_status in ("invalid", "error")]
+    error_types = fetch_error_types(conn, [r.id for r in failing])
+    for resource in failing:
+        resource.error_types = error_types.get(resource.id)
     harvest = fetch_harvest(conn, ids)
     result: dict[str, list[DatasetFacts]] = {}
     for row in rows:
@@ -364,6 +398,22 @@ def schema_cell(dataset_resources: list[tuple[DatasetFacts, ResourceFacts]], sch
                     "updated": _iso(resource.updated or dataset.updated)}
     best["resources"] = count
     return best
+
+
+def top_error_types(resources: Iterable[ResourceFacts], limit: int = 10) -> list[dict[str, Any]]:
+    """Error types of the failing resources' latest reports, most frequent first, each with
+    its error count and the number of resources it affects (each resource counted once)."""
+    counts: Counter = Counter()
+    affected: Counter = Counter()
+    seen: set[str] = set()
+    for resource in resources:
+        if resource.id in seen or not resource.error_types:
+            continue
+        seen.add(resource.id)
+        counts.update(resource.error_types)
+        affected.update(resource.error_types.keys())
+    ranked = sorted(counts, key=lambda t: (-counts[t], t))[:limit]
+    return [{"type": t, "count": counts[t], "resources": affected[t]} for t in ranked]
 
 
 def collectivite_indicators(record: Collectivite, obligation: Obligation,
@@ -480,7 +530,8 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
         "conformity": {**_ratio(len(valid), len(checked)), "schema_resources": len(with_schema),
                        "error_count": sum(r.conformity_error_count or 0 for r in invalid),
                        "worst": [{"resource_id": r.id, "schema": r.schema_name,
-                                  "error_count": r.conformity_error_count} for r in invalid[:5]]},
+                                  "error_count": r.conformity_error_count} for r in invalid[:5]],
+                       "top_errors": top_error_types(invalid, 5)},
         "schema_up_to_date": _ratio(len(on_latest), len(known)),
         "freshness": {**_ratio(fresh_count, evaluated), "oldest_expected_days": oldest_expected},
         "metadata": {"score": mean_score, "band": metadata_band(mean_score), "fixes": fixes},
@@ -500,10 +551,11 @@ def _sum_ratio(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return _ratio(sum(r["num"] for r in rows), sum(r["den"] for r in rows))
 
 
-def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Mapping[str, Any]] | None = None
-                   ) -> dict[str, Any]:
+def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Mapping[str, Any]] | None = None,
+                   top_errors: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """Territory-level figures from the collectivités' indicators. ``previous`` holds last
-    month's indicators by SIREN, to spot collectivités that disappeared (open then, not now)."""
+    month's indicators by SIREN, to spot collectivités that disappeared (open then, not now);
+    ``top_errors`` the territory's most frequent error types (``top_error_types``)."""
     previous = previous or {}
     open_now = {r["siren"] for r in rows if r["open"]}
     obliged = [r for r in rows if r["obliged"]]
@@ -559,7 +611,10 @@ def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Map
                           "schemas": schemas},
         "conformity": {**_sum_ratio(r["conformity"] for r in rows),
                        "error_count": sum(r["conformity"]["error_count"] for r in rows),
-                       "worst": worst[:10]},
+                       "worst": worst[:10],
+                       # Error types need the full reports; without them the worst
+                       # resources (from the summaries) are what the overview lists.
+                       "top_errors": [{**entry, "hint": messages.hint(entry["type"])} for entry in top_errors]},
         "schema_up_to_date": _sum_ratio(r["schema_up_to_date"] for r in rows),
         "freshness": _sum_ratio(r["freshness"] for r in rows),
         "metadata": {"median": median_score, "band": metadata_band(median_score),

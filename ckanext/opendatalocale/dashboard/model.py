@@ -93,6 +93,9 @@ snapshot = sa.Table(
     sa.Column("metadata_score", sa.Float),
     sa.Column("last_publication", sa.Text),
     sa.Column("name_key", sa.Text),
+    # What the matrix shows of the row: name, INSEE and the expected schemas' cells as
+    # [schema, state, version, validated_at, error_count] (migration 0003).
+    sa.Column("matrix", JSONB),
 )
 sa.Index("odl_indicator_snapshot_month_idx", snapshot.c.territory_id, snapshot.c.month)
 

@@ -43,7 +43,10 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
         previous = {siren: values for siren, values in conn.execute(
             sa.select(s.siren, s.indicators).where(s.territory_id == territory["id"],
                                                    s.month == previous_month))}
-    kpis = indicators.territory_kpis(rows, previous)
+    # Public resources of the whole territory, each once (a dataset can concern several
+    # collectivités), for the territory's most frequent error types.
+    public_resources = (r for items in datasets.values() for d in items if not d.private for r in d.resources)
+    kpis = indicators.territory_kpis(rows, previous, indicators.top_error_types(public_resources))
     kpis["vintage"] = sorted({r.population_vintage for r in reference if r.population_vintage})
 
     conn.execute(snapshot.delete().where(s.territory_id == territory["id"], s.month == month))
@@ -74,7 +77,17 @@ def sort_columns(row: dict[str, Any]) -> dict[str, Any]:
         "dataset_count": row["dataset_count"], "scdl_rate": row["scdl"]["coverage"]["rate"],
         "conformity_rate": row["conformity"]["rate"], "freshness_rate": row["freshness"]["rate"],
         "metadata_score": row["metadata"]["score"], "last_publication": row["last_publication"],
+        "matrix": matrix_row(row),
     }
+
+
+def matrix_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The matrix's view of a row: its cells as short lists in the expected order."""
+    cells = row["scdl"]["cells"]
+    return {"name": row["name"], "insee": row["insee"],
+            "cells": [[schema, cells[schema]["state"], cells[schema].get("version"),
+                       cells[schema].get("validated_at"), cells[schema].get("error_count")]
+                      for schema in row["scdl"]["expected"]]}
 
 
 SORTS = {"name": "name_key", "population": "population", "datasets": "dataset_count",
@@ -87,17 +100,14 @@ def latest_month(conn: sa.engine.Connection, territory_id: str) -> dt.date | Non
                         .where(snapshot.c.territory_id == territory_id)).scalar()
 
 
-def list_rows(conn: sa.engine.Connection, territory_id: str, *, epci: str | None = None,
-              kind: str | None = None, band: str | None = None, obliged_only: bool = False,
-              schema: str | None = None, q: str | None = None, sort: str = "name",
-              descending: bool = False, offset: int = 0, limit: int | None = None,
-              part: Any = None) -> tuple[int, list[dict[str, Any]]]:
-    """(count, rows) of the latest snapshot, filtered, sorted and paged in SQL; ``part`` is a
-    column expression to fetch instead of the whole indicators (e.g. only the matrix cells)."""
+def _clauses(conn: sa.engine.Connection, territory_id: str, *, epci: str | None = None,
+             kind: str | None = None, band: str | None = None, obliged_only: bool = False,
+             schema: str | None = None, q: str | None = None) -> list[Any] | None:
+    """WHERE clauses of the latest snapshot's rows matching the filters (None: no snapshot)."""
     s = snapshot.c
     month = latest_month(conn, territory_id)
     if month is None:
-        return 0, []
+        return None
     clauses = [s.territory_id == territory_id, s.month == month]
     if epci:
         clauses.append(sa.or_(s.epci_siren == epci, s.siren == epci))
@@ -111,6 +121,19 @@ def list_rows(conn: sa.engine.Connection, territory_id: str, *, epci: str | None
         clauses.append(s.schemas.any(schema))
     if q and _fold(q).strip():
         clauses.append(s.search.contains(_fold(q).strip(), autoescape=True))
+    return clauses
+
+
+def list_rows(conn: sa.engine.Connection, territory_id: str, *, sort: str = "name",
+              descending: bool = False, offset: int = 0, limit: int | None = None,
+              part: Any = None, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+    """(count, rows) of the latest snapshot, filtered (epci, kind, band, obliged_only, schema,
+    q), sorted and paged in SQL; ``part`` is a column expression to fetch instead of the whole
+    indicators (e.g. only the matrix cells)."""
+    s = snapshot.c
+    clauses = _clauses(conn, territory_id, **filters)
+    if clauses is None:
+        return 0, []
     count = conn.execute(sa.select(sa.func.count()).select_from(snapshot).where(*clauses)).scalar()
     column = getattr(s, SORTS.get(sort, "name_key"))
     order = column.desc().nulls_last() if descending else column.asc().nulls_first()
@@ -119,6 +142,24 @@ def list_rows(conn: sa.engine.Connection, territory_id: str, *, epci: str | None
     if limit is not None:
         query = query.limit(limit)
     return count, list(conn.execute(query).scalars())
+
+
+def matrix_totals(conn: sa.engine.Connection, territory_id: str, **filters: Any) -> list[dict[str, Any]]:
+    """Per expected schema, in the expected order, over every row matching the filters: how
+    many collectivités expect it, publish it (any state but absent) and publish it valid."""
+    clauses = _clauses(conn, territory_id, **filters)
+    if clauses is None:
+        return []
+    cell = sa.func.jsonb_array_elements(snapshot.c.matrix["cells"]).table_valued(
+        "value", with_ordinality="n").render_derived("cell")
+    schema, state = cell.c.value.op("->>")(0), cell.c.value.op("->>")(1)
+    query = (sa.select(schema.label("schema"), sa.func.min(cell.c.n).label("position"),
+                       sa.func.count().label("expected"),
+                       sa.func.count().filter(state != "absent").label("publishing"),
+                       sa.func.count().filter(state == "valid").label("valid"))
+             .select_from(snapshot).join(cell, sa.true()).where(*clauses)
+             .group_by(schema).order_by("position", "schema"))
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def snapshot_row(conn: sa.engine.Connection, territory_id: str, siren: str) -> dict[str, Any] | None:

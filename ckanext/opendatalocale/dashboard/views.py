@@ -129,10 +129,7 @@ def collectivites(slug: str):
         return Response(table.to_csv(rows, columns, delimiter).encode("utf-8"),
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = _page()
     per_page = 50
     listing = _call("dashboard_collectivite_list", {"id": slug, **_filters(),
                                                     "offset": (page - 1) * per_page, "limit": per_page})
@@ -140,10 +137,24 @@ def collectivites(slug: str):
                                                       "per_page": per_page})
 
 
+MATRIX_PER_PAGE = 100
+
+
+def _page() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
 def matrice(slug: str):
     data = _common(slug)
-    matrix = _call("dashboard_matrix", {"id": slug, **_filters()})
-    if request.args.get("format") == "csv":
+    export = request.args.get("format") == "csv"
+    page = _page()
+    # The page shows a hundred rows (totals cover them all); the export every row.
+    paging = {} if export else {"offset": (page - 1) * MATRIX_PER_PAGE, "limit": MATRIX_PER_PAGE}
+    matrix = _call("dashboard_matrix", {"id": slug, **_filters(), **paging})
+    if export:
         columns = [("siren", lambda r: r["siren"]), ("nom", lambda r: r["name"])] + [
             (schema, lambda r, s=schema: r["cells"][s]["state"] if s in r["cells"] else "")
             for schema in matrix["schemas"]]
@@ -151,7 +162,8 @@ def matrice(slug: str):
         return Response(table.to_csv(matrix["rows"], columns, delimiter).encode("utf-8"),
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="matrice-{slug}.csv"'})
-    return tk.render("dashboard/matrice.html", {**data, "matrix": matrix})
+    return tk.render("dashboard/matrice.html", {**data, "matrix": matrix, "page": page,
+                                                 "per_page": MATRIX_PER_PAGE})
 
 
 def collectivite(slug: str, siren: str):

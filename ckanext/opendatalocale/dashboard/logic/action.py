@@ -93,6 +93,16 @@ def filters_of(data_dict: dict[str, Any]) -> dict[str, Any]:
             "sort": sort, "descending": (data_dict.get("order") or "asc") == "desc"}
 
 
+def _paging(data_dict: dict[str, Any], default_limit: int | None) -> tuple[int, int | None]:
+    try:
+        offset = max(int(data_dict.get("offset") or 0), 0)
+        limit = data_dict.get("limit") or default_limit
+        limit = None if limit is None else min(max(int(limit), 1), MAX_LIMIT)
+    except ValueError:
+        raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
+    return offset, limit
+
+
 @tk.side_effect_free
 def dashboard_collectivite_list(context, data_dict):
     """Collectivités of a territory with their indicators.
@@ -106,11 +116,7 @@ def dashboard_collectivite_list(context, data_dict):
     tk.check_access("dashboard_collectivite_list", context, data_dict)
     territory = _territory(data_dict)
     member = access.is_member(context.get("user"), territory)
-    try:
-        offset = max(int(data_dict.get("offset") or 0), 0)
-        limit = min(max(int(data_dict.get("limit") or 50), 1), MAX_LIMIT)
-    except ValueError:
-        raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
+    offset, limit = _paging(data_dict, 50)
     count, rows = refresh.list_rows(_conn(), territory["id"], **filters_of(data_dict),
                                     offset=offset, limit=limit)
     return {"count": count, "results": [strip_row(row, member) for row in rows]}
@@ -142,29 +148,34 @@ def dashboard_collectivite_show(context, data_dict):
 def dashboard_matrix(context, data_dict):
     """Collectivités × expected SCDL schemas with cell states and column totals.
 
-    :param id: territory slug or id (plus the filters of dashboard_collectivite_list)
+    :param id: territory slug or id (plus the filters and sort of dashboard_collectivite_list)
+    :param offset, limit: paging of the rows (default: every row; limit ≤ 1000); the totals
+        always cover every row matching the filters
     """
     tk.check_access("dashboard_matrix", context, data_dict)
     territory = _territory(data_dict)
-    ind = snapshot.c.indicators
-    part = sa.func.jsonb_build_object("siren", ind["siren"], "name", ind["name"], "kind", ind["kind"],
-                                      "insee", ind["insee"], "cells", ind["scdl"]["cells"],
-                                      "expected", ind["scdl"]["expected"])
-    _, rows = refresh.list_rows(_conn(), territory["id"], **filters_of(data_dict), part=part)
-    schemas: list[str] = []
-    for row in rows:
-        # JSONB does not keep key order: columns follow the configured expected order.
-        for schema in row.pop("expected"):
-            if schema not in schemas:
-                schemas.append(schema)
+    offset, limit = _paging(data_dict, None)
+    filters = filters_of(data_dict)
+    # The snapshot's small matrix column, not the whole indicators: a région has thousands of rows.
+    s = snapshot.c
+    part = sa.func.jsonb_build_object("siren", s.siren, "kind", s.kind, "row", s.matrix)
+    count, found = refresh.list_rows(_conn(), territory["id"], **filters, part=part,
+                                     offset=offset, limit=limit)
+    rows = []
+    for item in found:
+        matrix = item["row"] or {"name": "", "insee": None, "cells": []}
+        rows.append({"siren": item["siren"], "kind": item["kind"], "name": matrix["name"],
+                     "insee": matrix["insee"],
+                     "cells": {schema: {"state": state, "version": version, "validated_at": validated_at,
+                                        "error_count": error_count}
+                               for schema, state, version, validated_at, error_count in matrix["cells"]}})
+    filters.pop("sort"), filters.pop("descending")
     totals = {}
-    for schema in schemas:
-        states = [row["cells"][schema]["state"] for row in rows if schema in row["cells"]]
-        publishing = sum(1 for s in states if s != "absent")
-        valid = sum(1 for s in states if s == "valid")
-        totals[schema] = {"publishing": publishing, "valid": valid, "expected": len(states),
-                          "valid_rate": round(valid / publishing, 4) if publishing else None}
-    return {"schemas": schemas, "totals": totals, "rows": rows}
+    for total in refresh.matrix_totals(_conn(), territory["id"], **filters):
+        totals[total["schema"]] = {
+            "publishing": total["publishing"], "valid": total["valid"], "expected": total["expected"],
+            "valid_rate": round(total["valid"] / total["publishing"], 4) if total["publishing"] else None}
+    return {"schemas": list(totals), "totals": totals, "count": count, "rows": rows}
 
 
 def dashboard_refresh(context, data_dict):

@@ -38,8 +38,15 @@ def test_pages(app, refreshed):
     assert [a.text for a in table.select(".odl-table tbody td a")] == ["Allaire"]
 
     matrix = BeautifulSoup(app.get("/territoire/morbihan/matrice?kind=commune").body, "html.parser")
-    assert len(matrix.select(".odl-matrix tbody tr")) == 249
+    # A page of 100 rows; the count and the column totals cover all 249 communes.
+    assert len(matrix.select(".odl-matrix tbody tr")) == 100
+    assert matrix.select_one(".odl-count").text.startswith("249")
     assert len(matrix.select(".odl-matrix td.odl-cell-invalid")) == 1
+    totals = [th.text for th in matrix.select(".odl-matrix tfoot th")]
+    assert totals[1:3] == ["1 / 1", "1 / 0"]  # deliberations: Allaire valid; budget: Ambon invalid
+    last = BeautifulSoup(app.get("/territoire/morbihan/matrice?kind=commune&page=3").body, "html.parser")
+    assert len(last.select(".odl-matrix tbody tr")) == 49
+    assert [th.text for th in last.select(".odl-matrix tfoot th")] == totals
 
     page = app.get(f"/territoire/morbihan/collectivite/{AMBON}").body
     assert "Décision manuelle" in page or "Manual decision" in page
