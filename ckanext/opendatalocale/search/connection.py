@@ -76,7 +76,7 @@ class PostgresSolr:
             f"""
             INSERT INTO {TABLE} (index_id, id, name, site_id, entity_type, state, dataset_type,
                                  capacity, permission_labels, metadata_modified, metadata_created,
-                                 facet_terms, fields, search_vector, indexed_at)
+                                 facet_terms, fields, search_vector, rank_vector, indexed_at)
             VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :dataset_type,
                     :capacity, :permission_labels, :metadata_modified, :metadata_created,
                     :facet_terms, CAST(:fields AS jsonb),
@@ -84,6 +84,8 @@ class PostgresSolr:
                     setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B') ||
                     setweight(to_tsvector('odl_fr', :text_c) || to_tsvector('odl_simple', :text_c), 'C') ||
                     setweight(to_tsvector('odl_fr', :text_d) || to_tsvector('odl_simple', :text_d), 'D'),
+                    setweight(to_tsvector('odl_fr', :text_a) || to_tsvector('odl_simple', :text_a), 'A') ||
+                    setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B'),
                     now())
             ON CONFLICT (index_id) DO UPDATE SET
               id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
@@ -93,6 +95,7 @@ class PostgresSolr:
               metadata_modified = EXCLUDED.metadata_modified,
               metadata_created = EXCLUDED.metadata_created, facet_terms = EXCLUDED.facet_terms,
               fields = EXCLUDED.fields, search_vector = EXCLUDED.search_vector,
+              rank_vector = EXCLUDED.rank_vector,
               indexed_at = EXCLUDED.indexed_at
             """
         )
@@ -187,6 +190,9 @@ class PostgresSolr:
             # makes it scan the whole index table rather than use the text
             # index for a query matching a few percent of the datasets.
             conn.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
+            if plan.sql.rank_terms:
+                # The text index always beats reading every row's long vector.
+                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
             return plan.execute(conn)
 
         decoded = self._run(run)
@@ -278,7 +284,10 @@ class _SearchPlan:
         plan.where = " AND ".join(f"({c})" for c in conditions)
         plan.base = _base_only(q, filters)
         if sql.rank_terms:
-            plan.rank = f"ts_rank(d.search_vector, {' || '.join(sql.rank_terms)})"
+            # Relevance from the title, name, tags, groups and organisation: a
+            # small vector kept in the row, where ranking on the whole text
+            # would read every matching row's long vector.
+            plan.rank = f"ts_rank(d.rank_vector, {' || '.join(sql.rank_terms)})"
         sort = params.get("sort") or DEFAULT_SORT
         plan.order_by = translate_sort(sort, sql, plan.rank)
         if not sql.rank_terms:

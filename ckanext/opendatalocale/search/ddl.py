@@ -91,6 +91,7 @@ STATEMENTS = [
       facet_terms text[] NOT NULL DEFAULT '{{}}',
       fields jsonb NOT NULL,
       search_vector tsvector NOT NULL,
+      rank_vector tsvector NOT NULL DEFAULT '',
       indexed_at timestamptz NOT NULL DEFAULT now()
     )
     """,
@@ -109,6 +110,7 @@ STATEMENTS = [
     # row itself (the search vector is the one moved out when a row is large).
     f"ALTER TABLE {TABLE} ALTER COLUMN fields SET STORAGE MAIN",
     f"ALTER TABLE {TABLE} ALTER COLUMN facet_terms SET STORAGE MAIN",
+    f"ALTER TABLE {TABLE} ALTER COLUMN rank_vector SET STORAGE MAIN",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
