@@ -15,9 +15,10 @@ Figures, each beside a baseline measured in the same run:
   what ``ckan opendatalocale dashboard refresh`` runs), against one SQL query that only counts
   the territory's datasets;
 - p95 of the overview, the collectivités table (first page, sorted by population) and the
-  matrix, through CKAN's real actions and as pages through the test client, for a
-  ~700-commune département (76 Seine-Maritime) and the largest région (44 Grand Est), against
-  the same counting query.
+  matrix (first page of 100 rows, totals over every row), through CKAN's real actions and as
+  pages through the test client, for a ~700-commune département (76 Seine-Maritime) and the
+  largest région (44 Grand Est), against the same counting query; and, without a target, the
+  unpaged CSV exports of the table and the matrix.
 Targets (issue 6): whole-nation refresh <= 120 s; every view p95 <= 300 ms.
 """
 from __future__ import annotations
@@ -408,7 +409,7 @@ def main() -> int:
                 ("overview", "dashboard_territory_show", {"id": slug}),
                 ("table", "dashboard_collectivite_list", {"id": slug, "sort": "population", "order": "desc",
                                                          "limit": 50}),
-                ("matrix", "dashboard_matrix", {"id": slug}),
+                ("matrix", "dashboard_matrix", {"id": slug}),  # first 100 rows, totals over all
             )
             for view, action, data in actions:
                 call = lambda a=action, d=data: tk.get_action(a)(context(), dict(d))  # noqa: E731
@@ -421,6 +422,13 @@ def main() -> int:
                     response = client.get(path)
                     assert response.status_code == 200, (path, response.status_code)
                 table.add(f"{view} page, {label}", p95_ms(get, iterations), base, "ms", VIEW_TARGET_MS)
+            # Exports are downloads, not views: every row, no target.
+            for view, path in (("table CSV export", f"/territoire/{slug}/collectivites?format=csv"),
+                               ("matrix CSV export", f"/territoire/{slug}/matrice?format=csv")):
+                def download(path: str = path) -> None:
+                    response = client.get(path)
+                    assert response.status_code == 200, (path, response.status_code)
+                table.add(f"{view}, {label}", p95_ms(download, max(iterations // 4, 3)), base, "ms", None)
 
     print()
     print(f"Dashboard benchmark ({datasets:,} datasets, {resources:,} resources; p95 of {iterations} calls; "

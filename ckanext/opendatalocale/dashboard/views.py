@@ -149,12 +149,12 @@ def _page() -> int:
 
 def matrice(slug: str):
     data = _common(slug)
-    export = request.args.get("format") == "csv"
     page = _page()
-    # The page shows a hundred rows (totals cover them all); the export every row.
-    paging = {} if export else {"offset": (page - 1) * MATRIX_PER_PAGE, "limit": MATRIX_PER_PAGE}
-    matrix = _call("dashboard_matrix", {"id": slug, **_filters(), **paging})
-    if export:
+    if request.args.get("format") == "csv":
+        # Exports are not paged: every collectivité matching the filters.
+        from .logic.action import filters_of, matrix_data
+
+        matrix = matrix_data(data["territory"]["id"], filters_of(_filters()))
         columns = [("siren", lambda r: r["siren"]), ("nom", lambda r: r["name"])] + [
             (schema, lambda r, s=schema: r["cells"][s]["state"] if s in r["cells"] else "")
             for schema in matrix["schemas"]]
@@ -162,6 +162,8 @@ def matrice(slug: str):
         return Response(table.to_csv(matrix["rows"], columns, delimiter).encode("utf-8"),
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="matrice-{slug}.csv"'})
+    matrix = _call("dashboard_matrix", {"id": slug, **_filters(), "offset": (page - 1) * MATRIX_PER_PAGE,
+                                        "limit": MATRIX_PER_PAGE})
     return tk.render("dashboard/matrice.html", {**data, "matrix": matrix, "page": page,
                                                  "per_page": MATRIX_PER_PAGE})
 

@@ -93,11 +93,10 @@ def filters_of(data_dict: dict[str, Any]) -> dict[str, Any]:
             "sort": sort, "descending": (data_dict.get("order") or "asc") == "desc"}
 
 
-def _paging(data_dict: dict[str, Any], default_limit: int | None) -> tuple[int, int | None]:
+def _paging(data_dict: dict[str, Any], default_limit: int) -> tuple[int, int]:
     try:
         offset = max(int(data_dict.get("offset") or 0), 0)
-        limit = data_dict.get("limit") or default_limit
-        limit = None if limit is None else min(max(int(limit), 1), MAX_LIMIT)
+        limit = min(max(int(data_dict.get("limit") or default_limit), 1), MAX_LIMIT)
     except ValueError:
         raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
     return offset, limit
@@ -144,23 +143,17 @@ def dashboard_collectivite_show(context, data_dict):
     return result
 
 
-@tk.side_effect_free
-def dashboard_matrix(context, data_dict):
-    """Collectivités × expected SCDL schemas with cell states and column totals.
+MATRIX_LIMIT = 100
 
-    :param id: territory slug or id (plus the filters and sort of dashboard_collectivite_list)
-    :param offset, limit: paging of the rows (default: every row; limit ≤ 1000); the totals
-        always cover every row matching the filters
-    """
-    tk.check_access("dashboard_matrix", context, data_dict)
-    territory = _territory(data_dict)
-    offset, limit = _paging(data_dict, None)
-    filters = filters_of(data_dict)
+
+def matrix_data(territory_id: str, filters: dict[str, Any], offset: int = 0,
+                limit: int | None = None) -> dict[str, Any]:
+    """Rows (paged) and column totals (over every matching row) of the matrix; the CSV export
+    calls it unpaged."""
     # The snapshot's small matrix column, not the whole indicators: a région has thousands of rows.
     s = snapshot.c
     part = sa.func.jsonb_build_object("siren", s.siren, "kind", s.kind, "row", s.matrix)
-    count, found = refresh.list_rows(_conn(), territory["id"], **filters, part=part,
-                                     offset=offset, limit=limit)
+    count, found = refresh.list_rows(_conn(), territory_id, **filters, part=part, offset=offset, limit=limit)
     rows = []
     for item in found:
         matrix = item["row"] or {"name": "", "insee": None, "cells": []}
@@ -169,13 +162,27 @@ def dashboard_matrix(context, data_dict):
                      "cells": {schema: {"state": state, "version": version, "validated_at": validated_at,
                                         "error_count": error_count}
                                for schema, state, version, validated_at, error_count in matrix["cells"]}})
-    filters.pop("sort"), filters.pop("descending")
+    row_filters = {k: v for k, v in filters.items() if k not in ("sort", "descending")}
     totals = {}
-    for total in refresh.matrix_totals(_conn(), territory["id"], **filters):
+    for total in refresh.matrix_totals(_conn(), territory_id, **row_filters):
         totals[total["schema"]] = {
             "publishing": total["publishing"], "valid": total["valid"], "expected": total["expected"],
             "valid_rate": round(total["valid"] / total["publishing"], 4) if total["publishing"] else None}
     return {"schemas": list(totals), "totals": totals, "count": count, "rows": rows}
+
+
+@tk.side_effect_free
+def dashboard_matrix(context, data_dict):
+    """Collectivités × expected SCDL schemas with cell states and column totals.
+
+    :param id: territory slug or id (plus the filters and sort of dashboard_collectivite_list)
+    :param offset, limit: paging of the rows (limit ≤ 1000, default 100); ``count`` and the
+        totals always cover every row matching the filters
+    """
+    tk.check_access("dashboard_matrix", context, data_dict)
+    territory = _territory(data_dict)
+    offset, limit = _paging(data_dict, MATRIX_LIMIT)
+    return matrix_data(territory["id"], filters_of(data_dict), offset, limit)
 
 
 def dashboard_refresh(context, data_dict):
@@ -272,3 +279,9 @@ def dashboard_note_list(context, data_dict):
     tk.check_access("dashboard_note_list", context, data_dict)
     territory = _territory(data_dict)
     return _notes(territory["id"], str(data_dict.get("siren") or ""))
+
+
+# Explicit, so the helpers above (filters_of, strip_row, matrix_data) are not registered as actions.
+__all__ = ["dashboard_territory_list", "dashboard_territory_show", "dashboard_collectivite_list",
+           "dashboard_collectivite_show", "dashboard_matrix", "dashboard_refresh",
+           "dashboard_override_create", "dashboard_note_create", "dashboard_note_list"]

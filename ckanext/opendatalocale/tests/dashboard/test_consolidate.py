@@ -15,6 +15,7 @@ from ckanext.opendatalocale.tests.helpers import shared_path
 from .conftest import ALLAIRE, AMBON, PLUGINS
 
 FIELDS = ["nomAttribuant", "idAttribuant", "dateConvention", "montant"]
+SUBVENTIONS_SAMPLES = ("samples", "scdl-examples", "subventions")
 
 
 def test_rows_are_mapped_by_header_and_deduplicated():
@@ -57,3 +58,47 @@ def test_consolidated_file_has_conformant_public_resources_only(app, create_with
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
     assert sorted((r["nomAttribuant"], r["montant"]) for r in rows) == [("Allaire", "100"), ("Ambon", "250")]
     assert app.get("/territoire/morbihan/consolide/nope.csv", status=404)
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "dashboard_db")
+def test_consolidated_file_is_valid_against_its_schema(app, create_with_upload):
+    """The official valid example of scdl/subventions, split between two collectivités (the
+    second half with its columns reordered, semicolons and cp1252, as spreadsheets write
+    them), comes back as one file the conformity engine finds valid, every row kept."""
+    from ckanext.opendatalocale.conformity import validate
+    from ckanext.opendatalocale.scdl.registry import get_registry
+
+    entry = get_registry().get("scdl/subventions")
+    example = shared_path(*SUBVENTIONS_SAMPLES, "exemple_valide.csv").read_text(encoding="utf-8")
+    header, *rows = list(csv.reader(io.StringIO(example)))
+    assert validate(example.encode("utf-8"), entry.descriptor).valid  # the input is valid to begin with
+    half = len(rows) // 2
+
+    first = io.StringIO()
+    csv.writer(first).writerows([header, *rows[:half]])
+    reordered = list(reversed(range(len(header))))
+    second = io.StringIO()
+    csv.writer(second, delimiter=";").writerows([[line[i] for i in reordered] for line in [header, *rows[half:]]])
+
+    allaire = factories.Organization(extras=[{"key": "siren", "value": ALLAIRE}])
+    atd = factories.Organization()
+    conn = model.Session.connection()
+    store.import_reference(conn, reference.load_extract(shared_path("reference", "territories")), "test")
+    store.define_territory(conn, "Morbihan", departements=["56"], organization_ids=[atd["id"]], slug="morbihan")
+    model.Session.commit()
+    for data, dataset, status in (
+            (first.getvalue().encode("utf-8"), factories.Dataset(owner_org=allaire["id"]), "valid"),
+            (second.getvalue().encode("cp1252"),
+             factories.Dataset(owner_org=atd["id"], extras=[{"key": "collectivites_siren", "value": AMBON}]),
+             "valid"),
+            (shared_path(*SUBVENTIONS_SAMPLES, "exemple_invalide_erreurs_cellules.csv").read_bytes(),
+             factories.Dataset(owner_org=allaire["id"]), "invalid")):
+        create_with_upload(data, "subventions.csv", package_id=dataset["id"], schema_name=entry.name,
+                           schema_version=entry.version, conformity_status=status)
+
+    consolidated = app.get("/territoire/morbihan/consolide/subventions.csv").data
+    report = validate(consolidated, entry.descriptor, schema_name=entry.name, schema_version=entry.version)
+    assert report.valid, [(f.type, f.row, f.column) for f in report.errors[:5]]
+    assert report.rows_checked == len(rows)
+    assert report.header == entry.field_names
