@@ -2,7 +2,7 @@
 
     python bench/bench_dashboard.py [bench/bench_dashboard.ini] [--quick] [--reuse] [--iterations N]
 
-Sets itself up: (re)creates the database named in the ini (or CKAN_SQLALCHEMY_URL), applies
+Sets itself up: (re)creates the database named in the ini (its name must contain "bench"), applies
 CKAN's and the plugins' migrations (scripts/init_db.sh), imports the national collectivités
 reference shipped with the suite (~35,000 communes, ~1,250 EPCI), then writes synthetic
 publication data with bulk SQL in the shape CKAN gives its rows (organisations with a
@@ -47,9 +47,8 @@ ERROR_TYPES = ("type-error", "constraint-error", "missing-cell", "required-error
 
 
 def _database_url(ini: Path) -> str:
-    url = os.environ.get("CKAN_SQLALCHEMY_URL")
-    if url:
-        return url
+    """The ini's database: never CKAN_SQLALCHEMY_URL, which may name a database worth keeping
+    (this one is dropped and recreated)."""
     for line in ini.read_text(encoding="utf-8").splitlines():
         if line.strip().startswith("sqlalchemy.url"):
             return line.split("=", 1)[1].strip()
@@ -59,6 +58,8 @@ def _database_url(ini: Path) -> str:
 def set_up_database(ini: Path, url: str, reuse: bool) -> None:
     """A fresh database with CKAN's and the plugins' tables (kept with --reuse)."""
     name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    if "bench" not in name:
+        raise SystemExit(f"refusing to recreate {name!r}: the benchmark database's name must contain 'bench'")
     if not reuse:
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
     venv = Path(sys.executable).parent.parent
