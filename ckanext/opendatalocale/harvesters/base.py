@@ -18,10 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
+import uuid
 from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 from ckan import model
+from ckan.lib.munge import munge_title_to_name
+from ckan.model.package import PACKAGE_NAME_MAX_LENGTH
 from ckan.plugins import toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
@@ -356,7 +360,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
             _keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
             result = tk.get_action("package_update")(context, package)
         else:
-            package["name"] = self._gen_new_name(package.get("name") or package["title"])
+            package["name"] = _unique_name(package.get("name") or package["title"])
             package.pop("id", None)
             result = tk.get_action("package_create")(context, package)
         self._make_current(obj, result["id"])
@@ -407,6 +411,19 @@ class OpenDataLocaleHarvester(HarvesterBase):
         self._make_current(obj, existing["id"])
         model.Session.commit()
         return True
+
+
+def _unique_name(title: str) -> str:
+    """A free dataset name from the title: ``name``, then ``name1``, ``name2``...
+    as ckanext-harvest's ``_gen_new_name`` does, but looked up by exact names
+    (the unique index) instead of an ILIKE prefix scan of every dataset, whose
+    cost grew with the portal (tens of ms per dataset at 10,000 datasets)."""
+    ideal = re.sub("-+", "-", munge_title_to_name(title))[:PACKAGE_NAME_MAX_LENGTH]
+    candidates = [ideal] + [ideal[:PACKAGE_NAME_MAX_LENGTH - len(str(n))] + str(n) for n in range(1, 1000)]
+    taken = {name for (name,) in model.Session.query(model.Package.name)
+             .filter(model.Package.name.in_(candidates))}
+    free = next((name for name in candidates if name not in taken), None)
+    return free or f"{ideal[:PACKAGE_NAME_MAX_LENGTH - 9]}-{uuid.uuid4().hex[:8]}"
 
 
 def _keep_resource_ids(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> None:
