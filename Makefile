@@ -38,18 +38,8 @@ browser:
 i18n: install
 	$(VENV)/bin/python scripts/build_i18n.py
 
-DEMO_ENV = CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_demo
-DEMO_CKAN = $(DEMO_ENV) $(VENV)/bin/ckan -c demo/demo.ini
-
 demo: install services
-	$(DEMO_ENV) bash scripts/init_db.sh $(VENV) demo/demo.ini
-	$(DEMO_CKAN) opendatalocale territories import --dep 56 --shipped-outlines
-	$(DEMO_ENV) $(VENV)/bin/python demo/load_demo.py demo/demo.ini
-	$(DEMO_CKAN) opendatalocale territories define "Morbihan" --slug morbihan --dep 56 --org atd-morbihan
-	$(DEMO_CKAN) jobs worker --burst          # conformity checks of the uploaded and harvested files
-	$(DEMO_CKAN) opendatalocale dashboard refresh
-	@cat var/demo/login.txt
-	$(DEMO_CKAN) run --host 127.0.0.1 --port 5000 --disable-debugger --disable-reloader --threaded
+	bash demo/run_demo.sh $(VENV) $(PG_URL)
 
 test: install services browser
 	$(MAKE) --no-print-directory test-suite test-core VENV=$(VENV) TEST_DB=odl_test

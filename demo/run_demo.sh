@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The demo portal, from an empty database to a served portal (called by `make demo`).
+#   demo/run_demo.sh VENV PG_URL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=$1
+export CKAN_SQLALCHEMY_URL="$2/odl_demo"
+ckan() { "$venv/bin/ckan" -c demo/demo.ini "$@"; }
+
+mkdir -p var/demo
+# The demo's harvest sources, served offline on 127.0.0.1:5081 while the demo runs.
+"$venv/bin/python" demo/serve_sources.py --port 5081 > var/demo/sources.log 2>&1 &
+sources_pid=$!
+trap 'kill $sources_pid 2>/dev/null || true' EXIT
+
+bash scripts/init_db.sh "$venv" demo/demo.ini
+ckan opendatalocale territories import --dep 56 --shipped-outlines
+"$venv/bin/python" demo/load_demo.py demo/demo.ini          # admin, organisations, datasets, harvests
+ckan opendatalocale territories define "Morbihan" --slug morbihan --dep 56 --org atd-morbihan
+ckan jobs worker --burst                                     # conformity checks of uploaded and harvested files
+ckan opendatalocale dashboard refresh
+cat var/demo/login.txt
+ckan run --host 127.0.0.1 --port 5000 --disable-debugger --disable-reloader --threaded
