@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-import ckan.plugins as p
 from ckan.lib.plugins import DefaultTranslation
 
 I18N_DIRECTORY = os.path.join(os.path.dirname(__file__), "i18n")

@@ -20,9 +20,8 @@ import json
 import logging
 import re
 import uuid
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
-import sqlalchemy as sa
 from ckan import model
 from ckan.lib.munge import munge_title_to_name
 from ckan.model.package import PACKAGE_NAME_MAX_LENGTH

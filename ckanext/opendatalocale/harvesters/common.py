@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import nh3
 
 from ckanext.opendatalocale.harvesters import detect
-from ckanext.opendatalocale.http import FetchError, HttpClient
+from ckanext.opendatalocale.http import HttpClient
 from ckanext.opendatalocale.territories.codes import is_valid_siren, normalize_code, siren_of_siret
 
 __all__ = [
