@@ -38,9 +38,10 @@ TABLE = ddl.TABLE
 DOCUMENT_TABLE = ddl.DOCUMENT_TABLE
 FROM_CLAUSE = ddl.FROM_CLAUSE
 FACET_TABLE = ddl.FACET_TABLE
+TERM_TABLE = ddl.TERM_TABLE
 SEPARATOR = ddl.TERM_SEPARATOR
 DEFAULT_SORT = "score desc, metadata_modified desc"
-_UNDEFINED_OBJECT_CODES = {"42P01", "42883", "42704"}  # table, function, ts config
+_UNDEFINED_OBJECT_CODES = {"42P01", "42703", "42883", "42704"}  # table, column, function, ts config
 _SPLIT_FL = re.compile(r"[\s,]+")
 _MAX_FACET_LIMIT = 10_000
 
@@ -76,10 +77,10 @@ class PostgresSolr:
             f"""
             INSERT INTO {TABLE} (index_id, id, name, site_id, entity_type, state, dataset_type,
                                  capacity, permission_labels, metadata_modified, metadata_created,
-                                 facet_terms, fields, search_vector, rank_vector, indexed_at)
+                                 facet_terms, facet_ids, fields, search_vector, rank_vector, indexed_at)
             VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :dataset_type,
                     :capacity, :permission_labels, :metadata_modified, :metadata_created,
-                    :facet_terms, CAST(:fields AS jsonb),
+                    :facet_terms, :facet_ids, CAST(:fields AS jsonb),
                     setweight(to_tsvector('odl_fr', :text_a) || to_tsvector('odl_simple', :text_a), 'A') ||
                     setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B') ||
                     setweight(to_tsvector('odl_fr', :text_c) || to_tsvector('odl_simple', :text_c), 'C') ||
@@ -94,6 +95,7 @@ class PostgresSolr:
               permission_labels = EXCLUDED.permission_labels,
               metadata_modified = EXCLUDED.metadata_modified,
               metadata_created = EXCLUDED.metadata_created, facet_terms = EXCLUDED.facet_terms,
+              facet_ids = EXCLUDED.facet_ids,
               fields = EXCLUDED.fields, search_vector = EXCLUDED.search_vector,
               rank_vector = EXCLUDED.rank_vector,
               indexed_at = EXCLUDED.indexed_at
@@ -116,6 +118,7 @@ class PostgresSolr:
                          {"ids": ids})
             previous = conn.execute(sa.text(
                 f"SELECT {_COUNTED_COLUMNS} FROM {TABLE} WHERE index_id = ANY(:ids)"), {"ids": ids}).all()
+            _resolve_term_ids(conn, rows)
             conn.execute(statement, rows)
             conn.execute(document_statement, rows)
             deltas: collections.Counter = collections.Counter()
@@ -163,12 +166,11 @@ class PostgresSolr:
     def optimize(self, *args: Any, **kwargs: Any) -> str:
         """Recount the facet values from the index and refresh planner statistics."""
         def work(conn: sa.Connection) -> None:
-            conn.execute(sa.text(f"LOCK TABLE {FACET_TABLE} IN EXCLUSIVE MODE"))
             for statement in ddl.RECOUNT_STATEMENTS:
                 conn.execute(sa.text(statement))
 
         self._run(work)
-        self._run(lambda conn: conn.execute(sa.text(f"ANALYZE {TABLE}; ANALYZE {FACET_TABLE}")))
+        self._run(lambda conn: conn.execute(sa.text(f"ANALYZE {TABLE}; ANALYZE {FACET_TABLE}; ANALYZE {TERM_TABLE}")))
         return ""
 
     def ping(self, handler: str = "admin/ping", **kwargs: Any) -> str:
@@ -231,15 +233,18 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
     with engine.begin() as conn:
         present = conn.execute(sa.text(
             "SELECT to_regclass(:table) IS NOT NULL AND to_regclass(:facets) IS NOT NULL "
-            "AND to_regclass(:documents) IS NOT NULL "
-            "AND to_regproc('odl_sorted') IS NOT NULL"
-        ), {"table": TABLE, "facets": FACET_TABLE, "documents": DOCUMENT_TABLE}).scalar()
+            "AND to_regclass(:documents) IS NOT NULL AND to_regclass(:terms) IS NOT NULL "
+            "AND to_regproc('odl_sorted') IS NOT NULL "
+            "AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(:table) "
+            "            AND attname = 'facet_ids' AND NOT attisdropped)"
+        ), {"table": TABLE, "facets": FACET_TABLE, "documents": DOCUMENT_TABLE,
+            "terms": TERM_TABLE}).scalar()
         if present:
             return
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": TABLE})
         for statement in ddl.STATEMENTS:
             conn.execute(sa.text(statement))
-        # Counts kept beside an index that had to be re-created are stale.
+        # Counts kept beside an index that had to be re-created (or upgraded) are stale.
         for statement in ddl.RECOUNT_STATEMENTS:
             conn.execute(sa.text(statement))
 
@@ -267,6 +272,7 @@ class _SearchPlan:
         plan = cls()
         plan.counted_fields = counted_fields
         sql = plan.sql
+        sql.term_fields = counted_fields
         q = q if q is not None else params.get("q", "*:*")
         if not isinstance(q, str):
             raise QueryError("Invalid q parameter")
@@ -316,20 +322,20 @@ class _SearchPlan:
 
     def execute(self, conn: sa.Connection) -> dict[str, Any]:
         names = list(dict.fromkeys(self.facet_fields))
+        wants_docs = self.rows > 0
         if self.base is not None and all(n in self.counted_fields for n in names):
             # A listing: the count and facets are read from the kept counts.
             count, counts = self._read_counts(conn, names)
+            docs = self._fetch_docs(conn) if wants_docs and count > self.start else []
         elif names:
-            counts = self._compute_facets(conn, names)
-            count = counts.pop("", {}).get("", 0)
+            count, counts, page = self._scan_once(conn, names)
+            docs = self._fetch_page(conn, page)
         else:
             count = conn.execute(
                 sa.text(f"SELECT count(*) FROM {FROM_CLAUSE} WHERE {self.where}"), self.sql.params
             ).scalar_one()
             counts = {}
-        docs: list[dict[str, Any]] = []
-        if self.rows > 0 and count > self.start:
-            docs = self._fetch_docs(conn)
+            docs = self._fetch_docs(conn) if wants_docs and count > self.start else []
         facets = {}
         for name in self.facet_fields:
             ranked = sorted(((v, n) for v, n in counts.get(name, {}).items()
@@ -359,58 +365,105 @@ class _SearchPlan:
                 counts[field][value] = int(hits)
         return total, counts
 
-    def _compute_facets(self, conn: sa.Connection, names: list[str]) -> dict[str, dict[str, int]]:
-        """Facet counts of the matching rows, and their number under ("", "")."""
+    def _scan_once(self, conn: sa.Connection,
+                   names: list[str]) -> tuple[int, dict[str, dict[str, int]], list[tuple[str, float]]]:
+        """The count, facet counts and page of a query, from one scan of its rows.
+
+        The matching rows are read once into a materialised set (their id,
+        facet term ids, score and sort keys); the count, the facets and the
+        page are all computed from it.
+        """
         counted = [n for n in names if n in self.counted_fields]
         others = [n for n in names if n not in self.counted_fields]
-        parts = ["SELECT '' AS field, '' AS value"]
+        keys = [_split_order(item) for item in self.order_by]
+        columns = ["d.index_id", "d.facet_ids", f"{self.rank} AS score"]
+        # Keys are computed once per row; relevance is already the score column.
+        columns += [f"{expression} AS k{i}" for i, (expression, _) in enumerate(keys) if expression != self.rank]
+        # Fields whose values are not kept as term ids are read from the document.
+        columns += [f"{document_column(name)} -> {self.sql.bind(name)} AS o{i}" for i, name in enumerate(others)]
+        tie = "DESC" if keys and keys[-1][1] == "DESC" else "ASC"
+        order = ", ".join([f"{'score' if expression == self.rank else f'k{i}'} {direction} NULLS LAST"
+                           for i, (expression, direction) in enumerate(keys)] + [f"index_id {tie}"])
+        parts = ["SELECT 0 AS part, NULL AS field, NULL AS value, count(*) AS n, "
+                 "NULL AS index_id, NULL::real AS score FROM matched"]
         if counted:
-            # Facet fields carry their values in facet_terms: one unnest per row.
-            prefixes = self.sql.bind([n + SEPARATOR for n in counted])
             parts.append(
-                f"SELECT split_part(t, E'\\x1f', 1) AS field, substr(t, strpos(t, E'\\x1f') + 1) AS value "
-                f"FROM unnest(d.facet_terms) AS t "
-                f"WHERE substr(t, 1, strpos(t, E'\\x1f')) = ANY(CAST({prefixes} AS text[]))")
-        for name in others:
-            parts.append(f"SELECT DISTINCT {self.sql.bind(name)} AS field, v AS value "
-                         f"FROM odl_values({document_column(name)} -> {self.sql.bind(name)}) AS v")
+                # unnest() in the select list: a third faster than a lateral join.
+                f"SELECT 1, s.field, s.value, c.n, NULL, NULL FROM "
+                f"(SELECT t, count(*) AS n FROM (SELECT unnest(facet_ids) AS t FROM matched) AS u "
+                f"GROUP BY t) AS c "
+                f"JOIN {TERM_TABLE} AS s ON s.term_id = c.t WHERE s.field = ANY({self.sql.bind(counted)})")
+        for i, name in enumerate(others):
+            parts.append(
+                f"SELECT 1, {self.sql.bind(name)}, v, count(*), NULL, NULL FROM matched "
+                f"CROSS JOIN LATERAL (SELECT DISTINCT v FROM odl_values(matched.o{i}) AS v) AS f GROUP BY v")
+        if self.rows > 0:
+            # Numbered in the page's own order: UNION ALL keeps no order.
+            parts.append(
+                f"SELECT 2, NULL, NULL, row_number() OVER (ORDER BY {order}), index_id, score "
+                f"FROM (SELECT * FROM matched ORDER BY {order} LIMIT :_rows OFFSET :_start) AS page")
         statement = sa.text(
-            f"SELECT f.field, f.value, count(*) FROM {FROM_CLAUSE} "
-            f"CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS f "
-            f"WHERE {self.where} GROUP BY f.field, f.value")
+            f"WITH matched AS MATERIALIZED (SELECT {', '.join(columns)} FROM {FROM_CLAUSE} "
+            f"WHERE {self.where}) " + " UNION ALL ".join(parts))
+        count = 0
         counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
-        for field, value, hits in conn.execute(statement, self.sql.params):
-            counts[field][value] = int(hits)
-        return counts
+        page: list[tuple[int, str, float]] = []
+        result = conn.execute(statement, {**self.sql.params, "_rows": self.rows, "_start": self.start})
+        for part, field, value, n, index_id, score in result:
+            if part == 0:
+                count = int(n)
+            elif part == 1:
+                counts[field][value] = int(n)
+            else:
+                page.append((int(n), index_id, float(score or 0)))
+        return count, counts, [(index_id, score) for _, index_id, score in sorted(page)]
+
+    def _fetch_page(self, conn: sa.Connection, page: list[tuple[str, float]]) -> list[dict[str, Any]]:
+        """The documents of a page whose ids and scores are already known, in order."""
+        if not page:
+            return []
+        rows = conn.execute(sa.text(
+            f"SELECT d.index_id, {self._document_columns()} FROM {FROM_CLAUSE} "
+            f"WHERE d.index_id = ANY(:_ids)"), {"_ids": [index_id for index_id, _ in page]}).mappings()
+        by_id = {row["index_id"]: row for row in rows}
+        return [self._document(by_id[index_id], score) for index_id, score in page if index_id in by_id]
 
     def _fetch_docs(self, conn: sa.Connection) -> list[dict[str, Any]]:
-        wanted = self.field_list
-        extra_columns = []
-        for column in ("data_dict", "validated_data_dict"):
-            if wanted is None or column in wanted:
-                extra_columns.append(f"x.{column}")
-        columns = ", ".join(["d.fields", "x.texts", f"{self.rank} AS score"] + extra_columns)
         # A stable order for paging; it follows the direction of the last key
         # so that an index on (key DESC, index_id DESC) can serve it.
         tie_break = "d.index_id DESC" if self.order_by and " DESC " in self.order_by[-1] else "d.index_id"
         order = ", ".join(self.order_by + [tie_break])
         statement = sa.text(
-            f"SELECT {columns} FROM {FROM_CLAUSE} WHERE {self.where} "
-            f"ORDER BY {order} LIMIT :_rows OFFSET :_start"
+            f"SELECT {self._document_columns()}, {self.rank} AS score FROM {FROM_CLAUSE} "
+            f"WHERE {self.where} ORDER BY {order} LIMIT :_rows OFFSET :_start"
         )
         rows = conn.execute(statement, {**self.sql.params, "_rows": self.rows,
                                         "_start": self.start}).mappings()
-        docs = []
-        for row in rows:
-            doc = {**row["fields"], **(row["texts"] or {})}
-            for column in ("data_dict", "validated_data_dict"):
-                if column in row and row[column] is not None:
-                    doc[column] = row[column]
-            doc["score"] = float(row["score"] or 0)
-            if wanted is not None:
-                doc = {k: v for k, v in doc.items() if _selected(k, wanted)}
-            docs.append(doc)
-        return docs
+        return [self._document(row, row["score"]) for row in rows]
+
+    def _document_columns(self) -> str:
+        wanted = self.field_list
+        columns = ["d.fields", "x.texts"]
+        for column in ("data_dict", "validated_data_dict"):
+            if wanted is None or column in wanted:
+                columns.append(f"x.{column}")
+        return ", ".join(columns)
+
+    def _document(self, row: Any, score: Any) -> dict[str, Any]:
+        doc = {**row["fields"], **(row["texts"] or {})}
+        for column in ("data_dict", "validated_data_dict"):
+            if column in row and row[column] is not None:
+                doc[column] = row[column]
+        doc["score"] = float(score or 0)
+        if self.field_list is not None:
+            doc = {k: v for k, v in doc.items() if _selected(k, self.field_list)}
+        return doc
+
+
+def _split_order(item: str) -> tuple[str, str]:
+    """``expr DESC NULLS LAST`` (as translate_sort writes it) → (expr, DESC)."""
+    expression, direction = item.removesuffix(" NULLS LAST").rsplit(" ", 1)
+    return expression, direction
 
 
 # -- document preparation ---------------------------------------------------------
@@ -468,6 +521,34 @@ def _facet_terms(fields: dict[str, Any], facet_fields: frozenset[str]) -> list[s
             text = ("true" if item else "false") if isinstance(item, bool) else str(item)
             terms.add(name + SEPARATOR + _strip_nul(text))
     return sorted(terms)
+
+
+def _resolve_term_ids(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Give each row the integer ids of its facet terms, creating new terms."""
+    terms = sorted({term for row in rows for term in row["facet_terms"]})
+    ids: dict[str, int] = {}
+    if terms:
+        pairs = [term.partition(SEPARATOR) for term in terms]
+        params = {"fields": [p[0] for p in pairs], "values": [p[2] for p in pairs]}
+        # Only missing terms are inserted: ON CONFLICT alone would draw a
+        # sequence value for every term of every write.
+        conn.execute(sa.text(
+            f"""
+            INSERT INTO {TERM_TABLE} (field, value)
+            SELECT u.field, u.value
+            FROM unnest(CAST(:fields AS text[]), CAST(:values AS text[])) AS u(field, value)
+            WHERE NOT EXISTS (SELECT 1 FROM {TERM_TABLE} AS s WHERE s.field = u.field AND s.value = u.value)
+            ON CONFLICT DO NOTHING
+            """), params)
+        found = conn.execute(sa.text(
+            f"""
+            SELECT s.term_id, s.field, s.value
+            FROM unnest(CAST(:fields AS text[]), CAST(:values AS text[])) AS u(field, value)
+            JOIN {TERM_TABLE} AS s ON s.field = u.field AND s.value = u.value
+            """), params)
+        ids = {field + SEPARATOR + value: term_id for term_id, field, value in found}
+    for row in rows:
+        row["facet_ids"] = sorted(ids[term] for term in row["facet_terms"])
 
 
 def _count_terms(deltas: collections.Counter, row: Any, sign: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 TABLE = "opendatalocale_search_index"
 FACET_TABLE = "opendatalocale_search_facet"
 DOCUMENT_TABLE = "opendatalocale_search_document"
+TERM_TABLE = "opendatalocale_search_term"
 # Every search reads from this: the document row is joined (and the join
 # removed by PostgreSQL when a query does not refer to ``x``).
 FROM_CLAUSE = f"{TABLE} AS d LEFT JOIN {DOCUMENT_TABLE} AS x ON x.index_id = d.index_id"
@@ -89,6 +90,7 @@ STATEMENTS = [
       metadata_modified timestamptz,
       metadata_created timestamptz,
       facet_terms text[] NOT NULL DEFAULT '{{}}',
+      facet_ids integer[] NOT NULL DEFAULT '{{}}',
       fields jsonb NOT NULL,
       search_vector tsvector NOT NULL,
       rank_vector tsvector NOT NULL DEFAULT '',
@@ -106,11 +108,32 @@ STATEMENTS = [
       search_text text NOT NULL DEFAULT ''
     )
     """,
-    # Filters and facets read these on every matching row: keep them in the
-    # row itself (the search vector is the one moved out when a row is large).
-    f"ALTER TABLE {TABLE} ALTER COLUMN fields SET STORAGE MAIN",
-    f"ALTER TABLE {TABLE} ALTER COLUMN facet_terms SET STORAGE MAIN",
-    f"ALTER TABLE {TABLE} ALTER COLUMN rank_vector SET STORAGE MAIN",
+    # Installations created before facet_ids existed.
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS facet_ids integer[] NOT NULL DEFAULT '{{}}'",
+    # A text query matching a third of the index reads every matching row:
+    # keep the row to what searches read (visibility columns, dates, facet
+    # term ids, the small rank vector) and push the field document, the long
+    # vector (its GIN index answers the match) and the facet term texts
+    # (read only by writes) out of line, in the TOAST table.
+    # Below that target every out-of-line-able value would go, the short ones
+    # too: those read by searches are MAIN (moved out only past ~2 KB).
+    f"ALTER TABLE {TABLE} SET (toast_tuple_target = 256)",
+    *(f"ALTER TABLE {TABLE} ALTER COLUMN {column} SET STORAGE EXTERNAL"
+      for column in ("fields", "search_vector", "facet_terms")),
+    *(f"ALTER TABLE {TABLE} ALTER COLUMN {column} SET STORAGE MAIN"
+      for column in ("index_id", "id", "name", "site_id", "entity_type", "state", "dataset_type",
+                     "capacity", "permission_labels", "facet_ids", "rank_vector")),
+    # Facet values as small integers: counting them over many rows hashes
+    # integers, not strings. Ids are never reused; unused ones are pruned by
+    # ``optimize`` (see RECOUNT_STATEMENTS).
+    f"""
+    CREATE TABLE IF NOT EXISTS {TERM_TABLE} (
+      term_id serial PRIMARY KEY,
+      field text NOT NULL,
+      value text NOT NULL,
+      UNIQUE (field, value)
+    )
+    """,
     f"CREATE INDEX IF NOT EXISTS {TABLE}_labels_idx ON {TABLE} USING gin (permission_labels)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_fields_idx ON {TABLE} USING gin (fields jsonb_path_ops)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_vector_idx ON {TABLE} USING gin (search_vector)",
@@ -120,7 +143,9 @@ STATEMENTS = [
     f"CREATE INDEX IF NOT EXISTS {TABLE}_modified_idx ON {TABLE} "
     "(metadata_modified DESC NULLS LAST, index_id DESC)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_created_idx ON {TABLE} (metadata_created)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_terms_idx ON {TABLE} USING gin (facet_terms)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_facet_ids_idx ON {TABLE} USING gin (facet_ids)",
+    # No query reads facet_terms: its index only slowed writes.
+    f"DROP INDEX IF EXISTS {TABLE}_terms_idx",
     # Value counts of the facet fields per combination of CKAN's visibility
     # filters, kept up to date by every write (see connection.py).
     f"""
@@ -140,6 +165,7 @@ STATEMENTS = [
 
 DROP_STATEMENTS = [
     f"DROP TABLE IF EXISTS {FACET_TABLE}",
+    f"DROP TABLE IF EXISTS {TERM_TABLE}",
     f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}",
     f"DROP TABLE IF EXISTS {TABLE}",
     "DROP FUNCTION IF EXISTS odl_text(jsonb)",
@@ -151,9 +177,35 @@ DROP_STATEMENTS = [
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS odl_fr",
 ]
 
-# Recompute every facet count from the index (repair, or after a change of the
-# facet fields followed by a rebuild).
+# Recompute every facet count and term id from the index (repair, upgrade of
+# an index created before facet_ids, or a change of the facet fields followed
+# by a rebuild). Run under an exclusive lock on the term table, which every
+# writer holds in ROW EXCLUSIVE mode while it resolves its terms.
 RECOUNT_STATEMENTS = [
+    # Writers take these in the same order (terms, then counts).
+    f"LOCK TABLE {TERM_TABLE} IN EXCLUSIVE MODE",
+    f"LOCK TABLE {FACET_TABLE} IN EXCLUSIVE MODE",
+    f"""
+    INSERT INTO {TERM_TABLE} (field, value)
+    SELECT DISTINCT split_part(t, E'\\x1f', 1), substr(t, strpos(t, E'\\x1f') + 1)
+    FROM {TABLE}, unnest(facet_terms) AS t
+    ON CONFLICT DO NOTHING
+    """,
+    f"""
+    UPDATE {TABLE} AS d SET facet_ids = ids.facet_ids
+    FROM (SELECT i.index_id, coalesce(array_agg(s.term_id ORDER BY s.term_id)
+                                      FILTER (WHERE s.term_id IS NOT NULL), '{{}}') AS facet_ids
+          FROM {TABLE} AS i
+          LEFT JOIN LATERAL unnest(i.facet_terms) AS t ON TRUE
+          LEFT JOIN {TERM_TABLE} AS s
+            ON s.field = split_part(t, E'\\x1f', 1) AND s.value = substr(t, strpos(t, E'\\x1f') + 1)
+          GROUP BY i.index_id) AS ids
+    WHERE d.index_id = ids.index_id AND d.facet_ids IS DISTINCT FROM ids.facet_ids
+    """,
+    f"""
+    DELETE FROM {TERM_TABLE}
+    WHERE term_id NOT IN (SELECT unnest(facet_ids) FROM {TABLE})
+    """,
     f"DELETE FROM {FACET_TABLE}",
     f"""
     INSERT INTO {FACET_TABLE} (site_id, state, dataset_type, capacity, labels, field, value, n)

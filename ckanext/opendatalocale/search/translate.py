@@ -19,6 +19,7 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser as lucene_parser
 
 from . import datemath
+from .ddl import TERM_TABLE
 from .fields import (
     ARRAY_COLUMNS, BASE_FIELDS, DATE_COLUMNS, SCALAR_COLUMNS, FieldKind, document_column,
     is_valid_field_name, kind_of, ngram_source, weight_of,
@@ -46,6 +47,8 @@ class SqlQuery:
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     rank_terms: list[str] = dataclasses.field(default_factory=list)
     clauses: int = 0
+    # Fields whose values are also kept as facet term ids (see ddl.TERM_TABLE).
+    term_fields: frozenset[str] = frozenset()
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -200,8 +203,13 @@ class Translator:
             return f"(d.{field} = {self.sql.bind(value)})"
         if field in ARRAY_COLUMNS:
             return f"({self.sql.bind(value)} = ANY(d.{field}))"
-        candidates = [{field: value}, {field: [value]}]
         number = _maybe_number(value)
+        if field in self.sql.term_fields and number is None and value not in ("", "true", "false"):
+            # Served by the index on the row's term ids, without opening the
+            # field document; a term no dataset has gives NULL: no match.
+            return (f"(d.facet_ids @> ARRAY[(SELECT term_id FROM {TERM_TABLE} "
+                    f"WHERE field = {self.sql.bind(field)} AND value = {self.sql.bind(value)})])")
+        candidates = [{field: value}, {field: [value]}]
         if number is not None:
             candidates += [{field: number}, {field: [number]}]
         if value in ("true", "false"):

@@ -277,6 +277,87 @@ def test_kept_facet_counts_match_counts_computed_on_the_fly():
         assert kept["facets"] == computed["facets"]
 
 
+class TestTextQueryFacets:
+    """A query with words computes count, facets and page from one scan of its rows."""
+
+    def _datasets(self):
+        org_a = factories.Organization(name="org-a")
+        org_b = factories.Organization(name="org-b")
+        for i in range(5):
+            factories.Dataset(name=f"budget-{i}", title=f"Budget {i}", owner_org=(org_a, org_b)[i % 2]["id"],
+                              tags=[{"name": "finances"}, {"name": f"annee-{i % 2}"}],
+                              resources=[{"url": "http://x/y", "format": "CSV"}] * (1 + i % 2))
+        factories.Dataset(name="menus", title="Menus", owner_org=org_a["id"], tags=[{"name": "finances"}])
+
+    def test_facets_count_only_matching_datasets(self):
+        self._datasets()
+        result = _search(q="budgets", rows=0,
+                         **{"facet.field": '["organization", "tags", "num_resources"]'})
+        assert result["count"] == 5
+        assert result["results"] == []
+        assert result["facets"]["organization"] == {"org-a": 3, "org-b": 2}
+        assert result["facets"]["tags"] == {"finances": 5, "annee-0": 3, "annee-1": 2}
+        # num_resources is not a kept facet field: its values come from the documents.
+        assert result["facets"]["num_resources"] == {"1": 3, "2": 2}
+
+    def test_pages_follow_the_sort_and_cover_every_match_once(self):
+        self._datasets()
+        params = {"q": "budget", "sort": "name desc", "rows": 2, "facet.field": '["tags"]'}
+        names = []
+        for start in (0, 2, 4, 6):
+            page = _search(start=start, **params)
+            assert page["count"] == 5
+            assert page["facets"]["tags"]["finances"] == 5
+            names += [d["name"] for d in page["results"]]
+        assert names == [f"budget-{i}" for i in (4, 3, 2, 1, 0)]
+        ranked = _search(q="budget 3", **{"facet.field": '["tags"]'})
+        assert [d["name"] for d in ranked["results"]] == ["budget-3"]
+
+
+def test_filters_on_kept_facet_fields_use_term_ids_with_solr_semantics():
+    factories.Dataset(name="csv-one", tags=[{"name": "Budget"}], resources=[{"url": "http://x/a", "format": "CSV"}])
+    factories.Dataset(name="json-one", tags=[{"name": "budget"}], resources=[{"url": "http://x/a", "format": "JSON"}])
+    assert _names(_search(fq='tags:"Budget"')) == ["csv-one"]  # string fields are exact
+    assert _names(_search(fq="tags:budget")) == ["json-one"]
+    assert _search(fq="res_format:XLSX")["count"] == 0  # a value no dataset has
+    assert _names(_search(fq="-res_format:XLSX")) == ["csv-one", "json-one"]
+    assert _names(_search(fq="res_format:CSV OR res_format:JSON")) == ["csv-one", "json-one"]
+    assert _names(_search(q="tags:budget AND -res_format:CSV")) == ["json-one"]
+
+
+def test_optimize_repairs_term_ids_and_prunes_unused_terms():
+    from ckanext.opendatalocale.search import ddl
+
+    kept = factories.Dataset(name="keeps", title="Budget", tags=[{"name": "stays"}])
+    gone = factories.Dataset(name="goes", title="Budget", tags=[{"name": "vanishes"}])
+    helpers.call_action("dataset_purge", id=gone["id"])
+    with model.meta.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE {ddl.TABLE} SET facet_ids = '{{}}'")
+
+    def term_values():
+        with model.meta.engine.begin() as conn:
+            return {v for (v,) in conn.exec_driver_sql(f"SELECT value FROM {ddl.TERM_TABLE}")}
+
+    assert "vanishes" in term_values()
+    assert _search(q="budget", **{"facet.field": '["tags"]'})["facets"]["tags"] == {}
+    make_connection().optimize()
+    assert _search(q="budget", **{"facet.field": '["tags"]'})["facets"]["tags"] == {"stays": 1}
+    assert "vanishes" not in term_values()
+    assert kept["name"] in _names(_search(q="budget"))
+
+
+def test_index_from_before_term_ids_is_upgraded_in_place():
+    from ckanext.opendatalocale.search import ddl
+
+    factories.Dataset(name="older", title="Budget", tags=[{"name": "ancien"}])
+    with model.meta.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE {ddl.TERM_TABLE}")
+        conn.exec_driver_sql(f"ALTER TABLE {ddl.TABLE} DROP COLUMN facet_ids")
+    result = _search(q="budget", **{"facet.field": '["tags"]'})
+    assert result["facets"]["tags"] == {"ancien": 1}
+    assert _names(result) == ["older"]
+
+
 def test_organisation_and_dataset_created_through_the_forms_are_found(app):
     sysadmin = factories.SysadminWithToken()
     headers = {"Authorization": sysadmin["token"]}
