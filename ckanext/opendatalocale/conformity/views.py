@@ -6,10 +6,12 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, request
 
 import ckan.plugins.toolkit as tk
 from ckan.common import current_user
+
+from ckanext.opendatalocale.csrf import check_csrf
 
 from . import badges, settings
 from .status import STATUS_UNCHECKED, dataset_status, has_schema, resource_status
@@ -137,20 +139,8 @@ def report(id: str) -> str:
     })
 
 
-def _check_csrf() -> None:
-    """CKAN 2.11 exempts extensions' views from CSRF checks by default: check ours anyway.
-
-    API-token requests are exempt, as CKAN exempts them.
-    """
-    if g.get("login_via_auth_header") or not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    from ckan.config.middleware.flask_app import csrf
-
-    csrf.protect()
-
-
 def validate_now(id: str) -> Any:
-    _check_csrf()
+    check_csrf()
     try:
         tk.get_action("conformity_resource_validate")(_context(), {"id": id, "force": True})
     except tk.NotAuthorized:
@@ -162,7 +152,7 @@ def validate_now(id: str) -> Any:
 
 
 def accept_suggestion(id: str) -> Any:
-    _check_csrf()
+    check_csrf()
     try:
         resource = tk.get_action("conformity_suggestion_accept")(_context(), {"id": id})
     except tk.NotAuthorized:

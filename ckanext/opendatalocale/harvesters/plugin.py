@@ -1,11 +1,17 @@
-"""Plugin ``opendatalocale_harvest``: the preview action, CLI and translations
-shared by the harvesters. Enable it with ``harvest`` and the harvester plugins::
+"""Plugin ``opendatalocale_harvest``: the preview (action, CLI, and a panel in
+ckanext-harvest's source form) and translations shared by the harvesters.
+Enable it with ``harvest`` and the harvester plugins, listed before ``harvest``
+(since CKAN 2.10 the plugins listed first win template overrides, and ours
+extends ckanext-harvest's source form)::
 
-    ckan.plugins = ... harvest opendatalocale_harvest opendatalocale_ods_harvester
+    ckan.plugins = ... opendatalocale_harvest harvest opendatalocale_ods_harvester
         opendatalocale_datagouv_harvester opendatalocale_ckan_harvester
         opendatalocale_dcat_harvester opendatalocale_file_harvester
 """
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
@@ -13,15 +19,31 @@ import ckan.plugins.toolkit as tk
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.translation import SuiteTranslation
 
+log = logging.getLogger(__name__)
+
 
 @tk.blanket.actions
 @tk.blanket.auth_functions
+@tk.blanket.blueprints
+@tk.blanket.helpers
 # The harvesters' HTTP client reads ckanext.opendatalocale.http.*: declared here
 # too, so that they are known when no other feature of the suite is enabled.
 @tk.blanket.config_declarations(declarations(HTTP_CLIENT))
 class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
+    p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IClick)
+
+    def update_config(self, config: Any) -> None:
+        tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "opendatalocale_harvest")
+        plugins = config.get("ckan.plugins") or []
+        plugins = plugins.split() if isinstance(plugins, str) else list(plugins)
+        if "harvest" in plugins and plugins.index("harvest") < plugins.index("opendatalocale_harvest"):
+            log.warning(
+                "ckan.plugins: list opendatalocale_harvest before harvest, "
+                "otherwise ckanext-harvest's source form hides the preview button"
+            )
 
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import opendatalocale

@@ -1,4 +1,4 @@
-"""Source kinds -> harvester classes, for the CLI and the preview action."""
+"""Source kinds -> harvester classes, for the CLI, the preview action and the source form."""
 from __future__ import annotations
 
 from ckanext.opendatalocale.harvesters.base import OpenDataLocaleHarvester
@@ -23,3 +23,14 @@ def harvester_for(kind: str) -> OpenDataLocaleHarvester:
     if key not in HARVESTERS:
         raise KeyError(kind)
     return HARVESTERS[key]()
+
+
+def source_types() -> dict[str, str]:
+    """ckanext-harvest's ``source_type`` of each of our harvesters (its ``info()["name"]``,
+    what the source form sends) -> our kind."""
+    return {harvester_class().info()["name"]: kind for kind, harvester_class in HARVESTERS.items()}
+
+
+def kind_for_source_type(source_type: str) -> str | None:
+    """Our kind for a source_type, or None for another extension's harvester."""
+    return source_types().get(source_type)

@@ -190,8 +190,8 @@ def test_posts_of_session_users_need_a_csrf_token_even_on_ckan_2_11(app):
     """CKAN exempts API-token and anonymous requests; a browser session must send the token."""
     from flask_wtf.csrf import CSRFError
 
-    from ckanext.opendatalocale.conformity import views
+    from ckanext.opendatalocale.csrf import check_csrf
 
     with app.flask_app.test_request_context("/conformite/resource/x/verifier", method="POST", data={}):
         with pytest.raises(CSRFError):
-            views._check_csrf()
+            check_csrf()

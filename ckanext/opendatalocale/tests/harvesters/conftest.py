@@ -17,7 +17,7 @@ import pytest
 from ckanext.opendatalocale.tests.helpers import shared_path
 from ckanext.opendatalocale.tests.http_server import FaultServer, RecordedRequest, Reply
 
-HARVEST_PLUGINS = ("opendatalocale_search harvest opendatalocale_harvest opendatalocale_ods_harvester "
+HARVEST_PLUGINS = ("opendatalocale_search opendatalocale_harvest harvest opendatalocale_ods_harvester "
                    "opendatalocale_datagouv_harvester opendatalocale_ckan_harvester "
                    "opendatalocale_dcat_harvester opendatalocale_file_harvester")
 

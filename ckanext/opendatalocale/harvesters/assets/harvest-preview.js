@@ -1,0 +1,52 @@
+/* Harvest source form: the preview button fetches the preview panel and shows
+ * it under the configuration, instead of reloading the page (which is what the
+ * button does without JavaScript). Hidden for another extension's harvesters. */
+this.ckan.module('odl-harvest-preview', function ($) {
+  return {
+    options: {
+      panel: '#odl-harvest-preview-panel',
+      sourceTypes: [],
+      labelLoading: 'Reading the source…',
+      labelFailed: 'The preview could not be shown.'
+    },
+
+    initialize: function () {
+      $.proxyAll(this, /_on/);
+      this.form = this.el.closest('form');
+      this.panel = $(this.options.panel);
+      this.el.on('click', this._onClick);
+      this.form.on('change', 'input[name="source_type"]', this._onSourceTypeChange);
+      this._onSourceTypeChange();
+    },
+
+    _onSourceTypeChange: function () {
+      var chosen = this.form.find('input[name="source_type"]:checked').val();
+      this.el.closest('.odl-harvest-preview').prop('hidden', $.inArray(chosen, this.options.sourceTypes) === -1);
+    },
+
+    _onClick: function (event) {
+      event.preventDefault();
+      var module = this;
+      var data = new FormData(this.form[0]);
+      var url = this.el.attr('formaction');
+      this.el.prop('disabled', true);
+      this.panel.attr('aria-busy', 'true').empty()
+        .append($('<p class="text-muted odl-harvest-preview-loading">').text(this.options.labelLoading));
+      fetch(url + (url.indexOf('?') === -1 ? '?' : '&') + 'partial=1', {
+        method: 'POST', body: data, credentials: 'same-origin'
+      }).then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.status);
+        }
+        return response.text();
+      }).then(function (html) {
+        module.panel.html(html);  // our server-rendered, escaped panel
+      }).catch(function () {
+        module.panel.empty().append($('<div class="alert alert-danger" role="alert">').text(module.options.labelFailed));
+      }).then(function () {
+        module.el.prop('disabled', false);
+        module.panel.removeAttr('aria-busy');
+      });
+    }
+  };
+});
