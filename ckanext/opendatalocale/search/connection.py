@@ -85,8 +85,7 @@ class PostgresSolr:
                     setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B') ||
                     setweight(to_tsvector('odl_fr', :text_c) || to_tsvector('odl_simple', :text_c), 'C') ||
                     setweight(to_tsvector('odl_fr', :text_d) || to_tsvector('odl_simple', :text_d), 'D'),
-                    setweight(to_tsvector('odl_fr', :text_a) || to_tsvector('odl_simple', :text_a), 'A') ||
-                    setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B'),
+                    setweight(to_tsvector('odl_fr', :text_a), 'A') || setweight(to_tsvector('odl_fr', :text_b), 'B'),
                     now())
             ON CONFLICT (index_id) DO UPDATE SET
               id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
@@ -164,13 +163,23 @@ class PostgresSolr:
         return ""
 
     def optimize(self, *args: Any, **kwargs: Any) -> str:
-        """Recount the facet values from the index and refresh planner statistics."""
+        """Recount the facet values and term ids, then vacuum and analyse the index tables."""
         def work(conn: sa.Connection) -> None:
             for statement in ddl.RECOUNT_STATEMENTS:
                 conn.execute(sa.text(statement))
 
         self._run(work)
-        self._run(lambda conn: conn.execute(sa.text(f"ANALYZE {TABLE}; ANALYZE {FACET_TABLE}; ANALYZE {TERM_TABLE}")))
+        # Like Solr's optimise after a bulk load: dead row versions left by a
+        # rebuild are removed from the heap and the text index (searches
+        # would visit them), and planner statistics are refreshed. VACUUM
+        # cannot run inside a transaction.
+        try:
+            with self._engine_getter().connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                for table in (TABLE, DOCUMENT_TABLE, FACET_TABLE, TERM_TABLE):
+                    conn.execute(sa.text(f"VACUUM (ANALYZE) {table}"))
+        except sa_exc.DBAPIError as exc:
+            raise pysolr.SolrError(f"Search index error: {_first_line(exc)}") from exc
         return ""
 
     def ping(self, handler: str = "admin/ping", **kwargs: Any) -> str:
@@ -187,14 +196,17 @@ class PostgresSolr:
             raise pysolr.SolrError(f"Solr responded with an error (HTTP 400): {exc}") from exc
 
         def run(conn: sa.Connection) -> dict[str, Any]:
-            conn.execute(sa.text(f"SET LOCAL statement_timeout = {int(self.statement_timeout_ms)}"))
-            # PostgreSQL's default page cost dates from spinning disks and
-            # makes it scan the whole index table rather than use the text
-            # index for a query matching a few percent of the datasets.
-            conn.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
-            if plan.sql.rank_terms:
-                # The text index always beats reading every row's long vector.
-                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            # One round trip for the transaction's settings. PostgreSQL's
+            # default page cost dates from spinning disks and makes it scan the
+            # whole index table rather than use the text index for a query
+            # matching a few percent of the datasets; and with words to match,
+            # the text index always beats reading every row's long vector.
+            conn.execute(sa.text(
+                "SELECT set_config('statement_timeout', :timeout, true), "
+                "set_config('random_page_cost', '1.1', true), "
+                "set_config('enable_seqscan', :seqscan, true)"),
+                {"timeout": str(int(self.statement_timeout_ms)),
+                 "seqscan": "off" if plan.sql.rank_terms else "on"})
             return plan.execute(conn)
 
         decoded = self._run(run)
@@ -291,8 +303,8 @@ class _SearchPlan:
         plan.base = _base_only(q, filters)
         if sql.rank_terms:
             # Relevance from the title, name, tags, groups and organisation: a
-            # small vector kept in the row, where ranking on the whole text
-            # would read every matching row's long vector.
+            # small vector of French stems kept in the row, where ranking on
+            # the whole text would read every matching row's long vector.
             plan.rank = f"ts_rank(d.rank_vector, {' || '.join(sql.rank_terms)})"
         sort = params.get("sort") or DEFAULT_SORT
         plan.order_by = translate_sort(sort, sql, plan.rank)
@@ -327,15 +339,9 @@ class _SearchPlan:
             # A listing: the count and facets are read from the kept counts.
             count, counts = self._read_counts(conn, names)
             docs = self._fetch_docs(conn) if wants_docs and count > self.start else []
-        elif names:
+        else:
             count, counts, page = self._scan_once(conn, names)
             docs = self._fetch_page(conn, page)
-        else:
-            count = conn.execute(
-                sa.text(f"SELECT count(*) FROM {FROM_CLAUSE} WHERE {self.where}"), self.sql.params
-            ).scalar_one()
-            counts = {}
-            docs = self._fetch_docs(conn) if wants_docs and count > self.start else []
         facets = {}
         for name in self.facet_fields:
             ranked = sorted(((v, n) for v, n in counts.get(name, {}).items()
@@ -371,12 +377,13 @@ class _SearchPlan:
 
         The matching rows are read once into a materialised set (their id,
         facet term ids, score and sort keys); the count, the facets and the
-        page are all computed from it.
+        page are all computed from it. Counting visits every match anyway, so
+        this beats a count followed by a page query even without facets.
         """
         counted = [n for n in names if n in self.counted_fields]
         others = [n for n in names if n not in self.counted_fields]
         keys = [_split_order(item) for item in self.order_by]
-        columns = ["d.index_id", "d.facet_ids", f"{self.rank} AS score"]
+        columns = ["d.index_id", f"{self.rank} AS score"] + (["d.facet_ids"] if counted else [])
         # Keys are computed once per row; relevance is already the score column.
         columns += [f"{expression} AS k{i}" for i, (expression, _) in enumerate(keys) if expression != self.rank]
         # Fields whose values are not kept as term ids are read from the document.
@@ -423,9 +430,9 @@ class _SearchPlan:
         if not page:
             return []
         rows = conn.execute(sa.text(
-            f"SELECT d.index_id, {self._document_columns()} FROM {FROM_CLAUSE} "
+            f"SELECT d.index_id AS _page_id, {self._document_columns()} FROM {FROM_CLAUSE} "
             f"WHERE d.index_id = ANY(:_ids)"), {"_ids": [index_id for index_id, _ in page]}).mappings()
-        by_id = {row["index_id"]: row for row in rows}
+        by_id = {row["_page_id"]: row for row in rows}
         return [self._document(by_id[index_id], score) for index_id, score in page if index_id in by_id]
 
     def _fetch_docs(self, conn: sa.Connection) -> list[dict[str, Any]]:
@@ -434,30 +441,38 @@ class _SearchPlan:
         tie_break = "d.index_id DESC" if self.order_by and " DESC " in self.order_by[-1] else "d.index_id"
         order = ", ".join(self.order_by + [tie_break])
         statement = sa.text(
-            f"SELECT {self._document_columns()}, {self.rank} AS score FROM {FROM_CLAUSE} "
+            f"SELECT {self._document_columns()}, {self.rank} AS _score FROM {FROM_CLAUSE} "
             f"WHERE {self.where} ORDER BY {order} LIMIT :_rows OFFSET :_start"
         )
         rows = conn.execute(statement, {**self.sql.params, "_rows": self.rows,
                                         "_start": self.start}).mappings()
-        return [self._document(row, row["score"]) for row in rows]
+        return [self._document(row, row["_score"]) for row in rows]
 
     def _document_columns(self) -> str:
         wanted = self.field_list
-        columns = ["d.fields", "x.texts"]
+        if wanted is not None and all(w in _ROW_COLUMNS or w == "score" for w in wanted):
+            # CKAN's own fl ("id validated_data_dict"): read from columns,
+            # without opening the field document and the texts.
+            return ", ".join(f"{_ROW_COLUMNS[w]} AS {w}" for w in dict.fromkeys(wanted) if w in _ROW_COLUMNS)
+        columns = ["d.fields AS _fields", "x.texts AS _texts"]
         for column in ("data_dict", "validated_data_dict"):
             if wanted is None or column in wanted:
-                columns.append(f"x.{column}")
+                columns.append(f"x.{column} AS {column}")
         return ", ".join(columns)
 
     def _document(self, row: Any, score: Any) -> dict[str, Any]:
-        doc = {**row["fields"], **(row["texts"] or {})}
-        for column in ("data_dict", "validated_data_dict"):
-            if column in row and row[column] is not None:
-                doc[column] = row[column]
+        doc = {**(row.get("_fields") or {}), **(row.get("_texts") or {})}
+        doc.update({key: value for key, value in row.items()
+                    if not key.startswith("_") and value is not None})
         doc["score"] = float(score or 0)
         if self.field_list is not None:
             doc = {k: v for k, v in doc.items() if _selected(k, self.field_list)}
         return doc
+
+
+# Fields CKAN asks for in ``fl`` that a row holds in a column of its own.
+_ROW_COLUMNS = {"id": "d.id", "name": "d.name", "index_id": "d.index_id",
+                "data_dict": "x.data_dict", "validated_data_dict": "x.validated_data_dict"}
 
 
 def _split_order(item: str) -> tuple[str, str]:
