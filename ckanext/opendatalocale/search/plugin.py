@@ -10,8 +10,16 @@ class SearchPlugin(p.SingletonPlugin):
     """The search index lives in PostgreSQL (see ``search/backend.py``)."""
 
     p.implements(p.IConfigurer)
+    p.implements(p.IClick)
 
     def update_config(self, config):
         from . import backend
 
         backend.install()
+
+    def get_commands(self) -> list:
+        from ckanext.opendatalocale.cli import opendatalocale
+
+        from . import cli  # noqa: F401 - attaches `search` to the group
+
+        return [opendatalocale]

@@ -346,6 +346,28 @@ def test_optimize_repairs_term_ids_and_prunes_unused_terms():
     assert kept["name"] in _names(_search(q="budget"))
 
 
+def test_optimize_command_removes_dead_versions_left_by_a_rebuild(cli):
+    from ckanext.opendatalocale.cli import opendatalocale
+    from ckanext.opendatalocale.search import cli as search_cli  # noqa: F401 - attaches `search`
+    from ckanext.opendatalocale.search import ddl
+
+    factories.Dataset(name="kept", title="Budget", tags=[{"name": "finances"}])
+    search.rebuild()
+
+    def dead_rows():
+        with model.meta.engine.begin() as conn:
+            conn.exec_driver_sql(f"ANALYZE {ddl.TABLE}")
+            return conn.exec_driver_sql(
+                "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = %s", (ddl.TABLE,)).scalar()
+
+    assert dead_rows() > 0
+    result = cli.invoke(opendatalocale, ["search", "optimize"])
+    assert result.exit_code == 0, result.output
+    assert "optimised" in result.output
+    assert dead_rows() == 0
+    assert _search(q="budget", **{"facet.field": '["tags"]'})["facets"]["tags"] == {"finances": 1}
+
+
 def test_index_from_before_term_ids_is_upgraded_in_place():
     from ckanext.opendatalocale.search import ddl
 
