@@ -148,8 +148,10 @@ def to_package(record: Mapping[str, Any], config: HarvestConfig) -> dict[str, An
                 continue
             query = "&".join(f"{k}={v}" for k, v in params.items())
             url = f"{base}{API}/{dataset_id}/exports/{fmt}" + (f"?{query}" if query else "")
+            # SCDL schemas describe tables: only the CSV export follows one
+            # (the JSON and GeoJSON exports would be checked, and fail, as CSV).
             resources.append({"name": f"{metas.get('title') or dataset_id} ({label})", "url": url,
-                              "format": label, **detection})
+                              "format": label, **(detection if fmt == "csv" else {})})
     for attachment in item.get("attachments") or []:
         if not isinstance(attachment, Mapping) or not attachment.get("id"):
             continue

@@ -47,7 +47,7 @@ def test_harvested_resources_with_a_schema_are_queued_once(fault_server, conform
 
     assert result.status == "Finished" and result.object_errors == []
     with_schema = sorted(r["id"] for p in harvested(source) for r in p["resources"] if r.get("schema_name"))
-    assert len(with_schema) == 3  # the CSV, JSON and GeoJSON exports of the subventions dataset
+    assert len(with_schema) == 1  # the CSV export of the subventions dataset (JSON/GeoJSON follow no table schema)
     assert queued_resources(conformity_queue) == with_schema
 
     # Unchanged source: nothing written, nothing queued again.
@@ -73,4 +73,4 @@ def test_a_schema_found_on_reharvest_queues_its_resources(fault_server, conformi
     (dataset,) = harvested(source)
     assert queued_resources(conformity_queue) == sorted(
         r["id"] for r in dataset["resources"] if r.get("schema_name") == "scdl/subventions")
-    assert len(queued_resources(conformity_queue)) == 3
+    assert len(queued_resources(conformity_queue)) == 1

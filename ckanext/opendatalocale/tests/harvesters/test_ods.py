@@ -45,6 +45,7 @@ def test_harvest_maps_metas_resources_schema_and_siren(fault_server):
     csv = second["resources"][0]
     assert csv["url"].endswith("/exports/csv?use_labels=true")
     assert (csv["schema_name"], csv["schema_detection"]) == ("scdl/subventions", "header")
+    assert not any(r.get("schema_name") for r in second["resources"][1:])  # JSON, GeoJSON, PDF
     assert second["resources"][3]["url"].endswith("/jeu-1/attachments/notice_pdf")
     assert "schema_name" not in first["resources"][0] or not first["resources"][0].get("schema_name")
 
