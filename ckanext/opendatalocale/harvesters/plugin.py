@@ -10,16 +10,15 @@ extends ckanext-harvest's source form)::
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
+from ckanext.opendatalocale.plugin_order import warn_if_listed_after
 from ckanext.opendatalocale.translation import SuiteTranslation
 
-log = logging.getLogger(__name__)
 
 
 @tk.blanket.actions
@@ -37,13 +36,8 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "opendatalocale_harvest")
-        plugins = config.get("ckan.plugins") or []
-        plugins = plugins.split() if isinstance(plugins, str) else list(plugins)
-        if "harvest" in plugins and plugins.index("harvest") < plugins.index("opendatalocale_harvest"):
-            log.warning(
-                "ckan.plugins: list opendatalocale_harvest before harvest, "
-                "otherwise ckanext-harvest's source form hides the preview button"
-            )
+        warn_if_listed_after(config, "opendatalocale_harvest", "harvest",
+                             "ckanext-harvest's source form hides the preview button")
 
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import opendatalocale

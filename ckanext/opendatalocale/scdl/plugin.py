@@ -16,7 +16,6 @@ default list so existing and harvested datasets keep theirs.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from typing import Any
 
@@ -24,11 +23,11 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
+from ckanext.opendatalocale.plugin_order import warn_if_listed_after
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 from . import utils
 
-log = logging.getLogger(__name__)
 
 LICENSES_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas", "licenses.json")
 SCHEMA_FACET = "scdl_schema"
@@ -70,13 +69,8 @@ class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "opendatalocale_scdl")
-        plugins = config.get("ckan.plugins") or []
-        plugins = plugins.split() if isinstance(plugins, str) else list(plugins)
-        if "scheming_datasets" in plugins and plugins.index("scheming_datasets") < plugins.index("opendatalocale_scdl"):
-            log.warning(
-                "ckan.plugins: list opendatalocale_scdl before scheming_datasets, "
-                "otherwise the SCDL form guide and resource schema box are hidden by scheming's templates"
-            )
+        warn_if_listed_after(config, "opendatalocale_scdl", "scheming_datasets",
+                             "the SCDL form guide and resource schema box are hidden by scheming's templates")
         if not config.get("licenses_group_url") and tk.asbool(
             config.get("ckanext.opendatalocale.scdl.shipped_licenses", True)
         ):

@@ -232,10 +232,11 @@ def test_a_browser_session_must_send_the_csrf_token(app, fault_server):
     ("harvest opendatalocale_harvest opendatalocale_ods_harvester", True),
 ])
 def test_a_plugin_order_that_hides_the_button_is_logged(caplog, monkeypatch, plugins, warned):
+    from ckanext.opendatalocale import plugin_order
     from ckanext.opendatalocale.harvesters import plugin
 
     # test.ini's logging setup ran after the module was imported, which disables its logger.
-    monkeypatch.setattr(plugin.log, "disabled", False)
+    monkeypatch.setattr(plugin_order.log, "disabled", False)
     config = {"ckan.plugins": plugins}
     plugin.HarvestPlugin().update_config(config)
 
