@@ -25,7 +25,7 @@ from sqlalchemy import exc as sa_exc
 
 from . import ddl
 from .fields import (
-    DEFAULT_FACET_FIELDS, STORED_ONLY_FIELDS, FieldKind, document_column, in_catch_all,
+    DEFAULT_FACET_FIELDS, SCALAR_COLUMNS, STORED_ONLY_FIELDS, FieldKind, document_column, in_catch_all,
     kind_of, weight_of,
 )
 from .translate import (
@@ -386,8 +386,11 @@ class _SearchPlan:
         columns = ["d.index_id", f"{self.rank} AS score"] + (["d.facet_ids"] if counted else [])
         # Keys are computed once per row; relevance is already the score column.
         columns += [f"{expression} AS k{i}" for i, (expression, _) in enumerate(keys) if expression != self.rank]
-        # Fields whose values are not kept as term ids are read from the document.
-        columns += [f"{document_column(name)} -> {self.sql.bind(name)} AS o{i}" for i, name in enumerate(others)]
+        # Fields whose values are not kept as term ids are read from their
+        # column, or else from the field document.
+        columns += [(f"to_jsonb(d.{name})" if name in SCALAR_COLUMNS
+                     else f"{document_column(name)} -> {self.sql.bind(name)}") + f" AS o{i}"
+                    for i, name in enumerate(others)]
         tie = "DESC" if keys and keys[-1][1] == "DESC" else "ASC"
         order = ", ".join([f"{'score' if expression == self.rank else f'k{i}'} {direction} NULLS LAST"
                            for i, (expression, direction) in enumerate(keys)] + [f"index_id {tie}"])

@@ -110,9 +110,12 @@ DATE_COLUMNS = frozenset({"metadata_modified", "metadata_created"})
 # Fields whose value counts are kept up to date at write time, so that the
 # facets of a listing (no query, only CKAN's visibility filters) are read,
 # not computed. Other fields are faceted on the fly.
+# Every kept field costs each text query one more value to count per matching
+# row: the list holds what CKAN and the suite facet on (owner_org and groups
+# for the dataset counts of organisation and group lists).
 DEFAULT_FACET_FIELDS = (
     "organization", "groups", "tags", "res_format", "license_id", "owner_org",
-    "dataset_type", "capacity", "scdl_schema", "conformity", "harvest_source_type",
+    "scdl_schema", "conformity", "harvest_source_type",
 )
 # The visibility filters CKAN adds to every package_search; facet counts are
 # kept per combination of their values.
