@@ -207,22 +207,25 @@ def _log_in(app, password: str = "Correct-horse-42") -> None:
     """A browser session, through CKAN's login form (its token included)."""
     user = factories.Sysadmin(password=password)
     token = _soup(app.get("/user/login")).select_one('input[name="_csrf_token"]')["value"]
-    response = app.post("/user/login", data={"login": user["name"], "password": password, "_csrf_token": token})
+    response = app.post("/user/login", data={"login": user["name"], "password": password, "_csrf_token": token},
+                        follow_redirects=True)
     assert response.request.path == "/dashboard/datasets"
 
 
 @pytest.mark.ckan_config("WTF_CSRF_ENABLED", "true")
 def test_a_browser_session_must_send_the_csrf_token(app, fault_server):
     _ods_with_scdl(fault_server)
-    _log_in(app)
+    # One client keeps the session cookie (CKAN 2.11's test app makes a new client per request).
+    browser = app.test_client()
+    _log_in(browser)
     data = _form(fault_server.url("/"))
 
-    assert app.post(PREVIEW, data=data).status_code == 400
+    assert browser.post(PREVIEW, data=data).status_code == 400
     assert not fault_server.requests_to("/api/explore/v2.1/catalog/datasets")
 
-    form = _soup(app.get("/harvest/new")).select_one("form#source-new")
+    form = _soup(browser.get("/harvest/new")).select_one("form#source-new")
     token = form.select_one('input[name="_csrf_token"]')["value"]
-    response = app.post(PREVIEW, data=dict(data, _csrf_token=token))
+    response = browser.post(PREVIEW, data=dict(data, _csrf_token=token))
     assert response.status_code == 200
     assert len(_soup(response).select(".odl-harvest-preview-dataset")) == 3
 
