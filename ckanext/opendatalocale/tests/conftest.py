@@ -5,6 +5,7 @@ from typing import Iterator
 
 import pytest
 
+from ckanext.opendatalocale.tests.core_contract import _seeded_factories  # noqa: F401 - same data at every run
 from ckanext.opendatalocale.tests.helpers import shared_path  # noqa: F401 - re-exported for tests
 from ckanext.opendatalocale.tests.http_server import FaultServer
 
