@@ -4,7 +4,8 @@ the schema sync and the conformity downloads goes through :class:`HttpClient`.
 Pure Python on ``requests`` (no CKAN import). What it adds to a bare
 ``requests.get``:
 
-* connect, read and total-time limits, so no job can hang;
+* connect, read and total-time limits, so no job can hang, and an optional
+  deadline for everything a client does (:meth:`HttpClient.set_deadline`);
 * retries with exponential backoff on 429 / 5xx and on broken connections,
   honouring ``Retry-After`` and OpenDataSoft's ``reset_time``, but refusing to
   sleep longer than ``max_retry_wait``;
@@ -53,6 +54,7 @@ __all__ = [
     "UnsafeURL",
     "TooLarge",
     "FetchTimeout",
+    "DeadlineExceeded",
     "ConnectionFailed",
     "TruncatedBody",
     "TooManyRedirects",
@@ -60,6 +62,7 @@ __all__ = [
     "RateLimited",
     "MalformedResponse",
     "from_ckan_config",
+    "seconds_text",
     "CONFIG_PREFIX",
     "DEFAULT_MAX_BYTES",
 ]
@@ -82,6 +85,12 @@ CREDENTIAL_HEADERS = ("authorization", "cookie", "x-api-key", "proxy-authorizati
 
 def _seconds(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() or value >= 10 else f"{value:.1f}"
+
+
+def seconds_text(value: float, lang: str = "en") -> str:
+    """A duration for a message: "1.5" in English, "1,5" in French."""
+    text = _seconds(value)
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def _size(value: int) -> str:
@@ -125,6 +134,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "timeout.total": (
         "Le téléchargement de {url} a dépassé la durée maximale de {seconds} s",
         "Downloading {url} took longer than the maximum of {seconds} s",
+    ),
+    "timeout.deadline": (
+        "Le délai de {seconds} s accordé à cette opération est écoulé ({url})",
+        "The {seconds} s allowed for this operation have run out ({url})",
     ),
     "truncated": (
         "La connexion avec le serveur distant a été interrompue avant la fin de la réponse ({url})",
@@ -197,6 +210,12 @@ class TruncatedBody(ConnectionFailed):
 
 class FetchTimeout(FetchError):
     default_code = "timeout.read"
+
+
+class DeadlineExceeded(FetchTimeout):
+    """The client's overall deadline passed: the request was not started, or cut."""
+
+    default_code = "timeout.deadline"
 
 
 class TooLarge(FetchError):
@@ -419,6 +438,10 @@ class HttpClient:
         self.per_host_interval = max(0.0, float(per_host_interval))
         self.user_agent = user_agent or self.default_user_agent(contact)
         self._sleep = sleep
+        # Overall deadline (time.monotonic()) over every request, see set_deadline().
+        self.deadline: float | None = None
+        self.deadline_seconds = 0.0
+        self.deadline_hit = False
         self._gates: dict[str, _HostGate] = {}
         self._gates_lock = threading.Lock()
         self.session = requests.Session()
@@ -436,6 +459,18 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def set_deadline(self, seconds: float | None) -> None:
+        """Bound everything this client does from now on to ``seconds``.
+
+        Past the deadline no request starts, and the one in flight has its
+        connect, read and retry waits shortened to what is left; both raise
+        :class:`DeadlineExceeded` and set :attr:`deadline_hit`, so that a
+        caller that caught the error on the way can still tell.
+        """
+        self.deadline = None if seconds is None else time.monotonic() + max(0.0, float(seconds))
+        self.deadline_seconds = float(seconds or 0.0)
+        self.deadline_hit = False
 
     def __enter__(self) -> "HttpClient":
         return self
@@ -459,7 +494,7 @@ class HttpClient:
         Raises :class:`HTTPStatusError` for any other final status >= 400.
         """
         request_headers = self._headers(headers, etag, last_modified)
-        deadline = time.monotonic() + self.total_timeout
+        deadline = self._call_deadline()
         attempts = [0]
         while True:
             try:
@@ -499,11 +534,23 @@ class HttpClient:
         raises from ``read()``.
         """
         request_headers = self._headers(headers, etag, last_modified)
-        deadline = time.monotonic() + self.total_timeout
+        deadline = self._call_deadline()
         with self._open_with_retries(url, request_headers, params, deadline, [0]) as opened:
             yield StreamedBody(self, opened, deadline)
 
     # ------------------------------------------------------------------ internals
+
+    def _call_deadline(self) -> float:
+        """When this fetch must end: its total timeout, or the overall deadline if sooner."""
+        deadline = time.monotonic() + self.total_timeout
+        return deadline if self.deadline is None else min(deadline, self.deadline)
+
+    def _expired(self, url: str, deadline: float) -> FetchTimeout:
+        """The error for a fetch out of time: the overall deadline's when that is the one that ran out."""
+        if self.deadline is not None and deadline >= self.deadline:
+            self.deadline_hit = True
+            return DeadlineExceeded(url=url, seconds=_seconds(self.deadline_seconds))
+        return FetchTimeout("timeout.total", url=url, seconds=_seconds(self.total_timeout))
 
     def _headers(self, headers: Mapping[str, str] | None, etag: str | None,
                  last_modified: str | None) -> CaseInsensitiveDict:
@@ -542,11 +589,13 @@ class HttpClient:
         gate = self._gate(host, port)
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not gate.semaphore.acquire(timeout=remaining):
-            raise FetchTimeout("timeout.total", url=url, seconds=_seconds(self.total_timeout))
+            raise self._expired(url, deadline)
         stack.callback(gate.semaphore.release)
         with gate.lock:
             now = time.monotonic()
             start = max(now, gate.next_start)
+            if start >= deadline:
+                raise self._expired(url, deadline)
             gate.next_start = start + gate.interval
         if start > now:
             self._sleep(start - now)
@@ -591,18 +640,23 @@ class HttpClient:
               deadline: float) -> requests.Response:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchTimeout("timeout.total", url=url, seconds=_seconds(self.total_timeout))
+            raise self._expired(url, deadline)
         read_timeout = min(self.read_timeout, remaining)
+        connect_timeout = min(self.connect_timeout, remaining)
         host = urlsplit(url).hostname or ""
         try:
             return self.session.get(
                 url, headers=headers, params=params, stream=True, allow_redirects=False,
-                timeout=(min(self.connect_timeout, remaining), read_timeout),
+                timeout=(connect_timeout, read_timeout),
             )
         except requests.exceptions.ConnectTimeout as exc:
+            if connect_timeout < self.connect_timeout:  # cut short by the deadline
+                raise self._expired(url, deadline) from exc
             raise FetchTimeout("timeout.connect", url=url, host=host,
                                seconds=_seconds(self.connect_timeout)) from exc
         except requests.exceptions.ReadTimeout as exc:
+            if read_timeout < self.read_timeout:
+                raise self._expired(url, deadline) from exc
             raise FetchTimeout("timeout.read", url=url, seconds=_seconds(read_timeout)) from exc
         except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                 requests.exceptions.InvalidSchema) as exc:
@@ -620,11 +674,19 @@ class HttpClient:
 
     def read_chunk(self, opened: _Attempt, deadline: float, size: int = CHUNK_SIZE) -> bytes:
         """One chunk of body, as soon as some bytes arrive; b"" at the end."""
-        if time.monotonic() > deadline:
-            raise FetchTimeout("timeout.total", url=opened.url, seconds=_seconds(self.total_timeout))
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._expired(opened.url, deadline)
+        # The socket keeps the read timeout set when the request was sent:
+        # shorten it so that a slow body cannot run past the deadline.
+        cut = remaining < self.read_timeout
+        if cut:
+            _set_read_timeout(opened.response, remaining)
         try:
             return opened.response.raw.read1(size, decode_content=True)
         except u3_exc.ReadTimeoutError as exc:
+            if cut:
+                raise self._expired(opened.url, deadline) from exc
             raise FetchTimeout("timeout.read", url=opened.url, seconds=_seconds(self.read_timeout)) from exc
         except u3_exc.DecodeError as exc:
             raise MalformedResponse("decode", url=opened.url) from exc
@@ -691,7 +753,7 @@ class HttpClient:
 
     @staticmethod
     def _retryable(error: FetchError) -> bool:
-        return error.code not in ("timeout.total", "dns")
+        return error.code not in ("timeout.total", "timeout.deadline", "dns")
 
     def _status_error(self, opened: _Attempt, deadline: float) -> HTTPStatusError:
         try:
@@ -726,9 +788,20 @@ class HttpClient:
 
     def _wait(self, seconds: float, url: str, deadline: float) -> None:
         if time.monotonic() + seconds > deadline:
-            raise FetchTimeout("timeout.total", url=url, seconds=_seconds(self.total_timeout))
+            raise self._expired(url, deadline)
         if seconds > 0:
             self._sleep(seconds)
+
+
+def _set_read_timeout(response: requests.Response, seconds: float) -> None:
+    """Best effort: the socket under a streamed response waits at most ``seconds``."""
+    connection = getattr(response.raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(0.001, seconds))
+        except OSError:
+            pass
 
 
 def server_wait(headers: Mapping[str, str], body: Any = None,

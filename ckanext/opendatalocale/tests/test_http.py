@@ -12,6 +12,7 @@ import pytest
 from ckanext.opendatalocale import http
 from ckanext.opendatalocale.http import (
     ConnectionFailed,
+    DeadlineExceeded,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
@@ -223,6 +224,60 @@ def test_slow_body_hits_total_time_cap(fault_server: FaultServer):
         make_client(read_timeout=5, total_timeout=0.8).get(fault_server.url("/drip"))
     assert time.monotonic() - started < 3.5
     assert caught.value.code == "timeout.total"
+
+
+def test_past_the_deadline_no_request_starts(fault_server: FaultServer):
+    fault_server.route("/x", Reply.json({"ok": 1}))
+    client = make_client()
+    client.set_deadline(0)
+    with pytest.raises(DeadlineExceeded) as caught:
+        client.get(fault_server.url("/x"))
+    assert fault_server.requests == []
+    assert client.deadline_hit
+    assert caught.value.message["fr"] == (
+        f"Le délai de 0 s accordé à cette opération est écoulé ({fault_server.url('/x')})")
+
+
+def test_the_deadline_cuts_the_wait_for_headers_and_is_not_retried(fault_server: FaultServer):
+    # Well within the read timeout, but past the deadline.
+    fault_server.route("/slow", Reply.json({}).but(delay=3))
+    client = make_client(read_timeout=30, retries=3)
+    client.set_deadline(0.3)
+    with pytest.raises(DeadlineExceeded) as caught:
+        client.get(fault_server.url("/slow"))
+    assert caught.value.code == "timeout.deadline"
+    assert caught.value.message["en"].startswith("The 0.3 s allowed for this operation have run out")
+    assert len(fault_server.requests_to("/slow")) == 1
+
+
+def test_the_deadline_cuts_a_read_in_progress(fault_server: FaultServer):
+    # The first kilobyte, then a minute of silence: the read timeout (two
+    # minutes) would wait for it; the deadline must not.
+    fault_server.route("/stall", Reply(b"x" * 2048, drip=60, drip_size=1024))
+    client = make_client(read_timeout=120, total_timeout=300)
+    client.set_deadline(0.5)
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            client.get(fault_server.url("/stall"))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=fetch, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the read was not cut"
+    assert len(outcome) == 1 and isinstance(outcome[0], DeadlineExceeded)
+    assert len(fault_server.requests_to("/stall")) == 1
+
+
+def test_a_deadline_later_than_the_fetch_changes_nothing(fault_server: FaultServer):
+    fault_server.route("/x", Reply.json({"ok": 1}))
+    client = make_client()
+    client.set_deadline(60)
+    assert client.get_json(fault_server.url("/x")) == {"ok": 1}
+    assert not client.deadline_hit
 
 
 def test_connect_timeout_message():
