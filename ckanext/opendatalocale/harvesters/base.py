@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ckan import model
@@ -31,7 +32,7 @@ from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObje
 
 from ckanext.opendatalocale.harvesters import common, detect
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord
-from ckanext.opendatalocale.http import HttpClient
+from ckanext.opendatalocale.http import HttpClient, seconds_text
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ WITHDRAWN_KEY = "harvest_withdrawn_at"
 GUID_KEY = "harvest_guid"
 FINGERPRINT_KEY = "_fingerprint"
 STATUS_DELETE = "delete"
+PREVIEW_TIMEOUT_KEY = "ckanext.opendatalocale.harvest.preview_timeout"
+PREVIEW_TIMEOUT_DEFAULT = 20.0
 
 
 def bilingual(message: Mapping[str, str]) -> str:
@@ -51,6 +54,34 @@ def wrap(code: str, exc: BaseException, **params: Any) -> dict[str, str]:
     """Our message around the cause's, each language with its own."""
     cause = common.error_message(exc)
     return {lang: common.format_message(code, detail=cause[lang], **params)[lang] for lang in ("fr", "en")}
+
+
+def preview_timeout() -> float | None:
+    """Seconds a whole preview may take (config); None when 0 turns the limit off."""
+    value = tk.config.get(PREVIEW_TIMEOUT_KEY)
+    seconds = PREVIEW_TIMEOUT_DEFAULT if value is None or str(value).strip() == "" else float(value)
+    return seconds if seconds > 0 else None
+
+
+def _seconds_message(code: str, seconds: float) -> dict[str, str]:
+    """A message about a duration, written "1,5 s" in French and "1.5 s" in English."""
+    return {lang: common.format_message(code, seconds=seconds_text(seconds, lang))[lang] for lang in ("fr", "en")}
+
+
+class PreviewTooSlow(Exception):
+    """The preview deadline passed before the first dataset was read."""
+
+    def __init__(self, seconds: float):
+        self.message = _seconds_message("preview.too_slow", seconds)
+        super().__init__(self.message["en"])
+
+
+@dataclass
+class Preview:
+    """The first datasets of a source; ``stopped`` (bilingual) when the deadline cut the list short."""
+
+    datasets: list[dict[str, Any]]
+    stopped: dict[str, str] | None = None
 
 
 class OpenDataLocaleHarvester(HarvesterBase):
@@ -101,24 +132,50 @@ class OpenDataLocaleHarvester(HarvesterBase):
     def client(self, config: HarvestConfig) -> HttpClient:
         return common.client_for(config, tk.config)
 
-    def preview(self, url: str, config_text: Any = None, limit: int = 10) -> list[dict[str, Any]]:
-        """The first datasets a source would create, with their detected schemas (no DB writes)."""
+    def preview(self, url: str, config_text: Any = None, limit: int = 10,
+                timeout: float | None = None) -> Preview:
+        """The first datasets a source would create, with their detected schemas (no DB writes).
+
+        The whole preview is bounded by ``timeout`` seconds (None: the
+        ``preview_timeout`` config; 0: no bound), since it runs in a web
+        worker: past it no request starts and the one in flight is cut. The
+        datasets read by then are returned with a ``stopped`` message; with
+        none, :class:`PreviewTooSlow` is raised.
+        """
         config = self.parse_config(config_text)
+        seconds = preview_timeout() if timeout is None else (timeout if timeout > 0 else None)
         out = []
         with self.client(config) as client:
-            for record in common.dedupe(self.gather_records(url, config, client)):
-                data = self.fetch_record(dict(record.data), config, client)
-                package = self.package_dict(data, config, client)
-                out.append({
-                    "guid": record.guid, "title": package.get("title"), "remote_url": record.remote_url,
-                    "resources": [{"name": r.get("name"), "url": r.get("url"), "format": r.get("format"),
-                                   "schema_name": r.get("schema_name"), "schema_version": r.get("schema_version"),
-                                   "schema_detection": r.get("schema_detection")}
-                                  for r in package.get("resources", [])],
-                })
-                if len(out) >= limit:
-                    break
-        return out
+            client.set_deadline(seconds)
+            try:
+                for record in common.dedupe(self.gather_records(url, config, client)):
+                    data = self.fetch_record(dict(record.data), config, client)
+                    package = self.package_dict(data, config, client)
+                    if client.deadline_hit:
+                        # A download for this dataset was cut (and the error
+                        # perhaps caught on the way): it may be incomplete.
+                        break
+                    out.append(self._preview_entry(record, package))
+                    if len(out) >= limit:
+                        break
+            except Exception:
+                if not client.deadline_hit:
+                    raise
+            if client.deadline_hit:
+                if not out:
+                    raise PreviewTooSlow(client.deadline_seconds)
+                return Preview(out, _seconds_message("preview.stopped", client.deadline_seconds))
+        return Preview(out)
+
+    @staticmethod
+    def _preview_entry(record: RemoteRecord, package: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "guid": record.guid, "title": package.get("title"), "remote_url": record.remote_url,
+            "resources": [{"name": r.get("name"), "url": r.get("url"), "format": r.get("format"),
+                           "schema_name": r.get("schema_name"), "schema_version": r.get("schema_version"),
+                           "schema_detection": r.get("schema_detection")}
+                          for r in package.get("resources", [])],
+        }
 
     def _previous_objects(self, source_id: str) -> tuple[dict[str, HarvestObject], set[str]]:
         """guid -> current harvest object (with a package) of this source, and

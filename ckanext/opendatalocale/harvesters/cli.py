@@ -1,4 +1,4 @@
-"""``ckan opendatalocale harvest preview TYPE URL [--config JSON]``."""
+"""``ckan opendatalocale harvest preview TYPE URL [--config JSON] [--timeout SECONDS]``."""
 from __future__ import annotations
 
 import json
@@ -21,18 +21,28 @@ def harvest() -> None:
 @click.option("--config", "config", default=None, help="The source config, as JSON.")
 @click.option("--limit", default=10, show_default=True, help="Datasets to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def preview(source_type: str, url: str, config: str | None, limit: int, as_json: bool) -> None:
-    """List the first datasets the source would create, with their detected schemas."""
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds the whole preview may take (default: ckanext.opendatalocale.harvest.preview_timeout; "
+                   "0: no limit).")
+def preview(source_type: str, url: str, config: str | None, limit: int, as_json: bool,
+            timeout: float | None) -> None:
+    """List the first datasets the source would create, with their detected schemas.
+
+    A source too slow for the time limit lists the datasets read by then, with
+    a warning on stderr."""
     harvester = harvester_for(source_type)
     if source_type == "scdl-catalogue":
         data = json.loads(config or "{}")
         data["catalogue"] = True
         config = json.dumps(data)
     try:
-        datasets = harvester.preview(url, config, limit=limit)
+        result = harvester.preview(url, config, limit=limit, timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - show the reason, French first
         message = common.error_message(exc)
         raise click.ClickException(f"{message['fr']}\n{message['en']}") from exc
+    datasets = result.datasets
+    if result.stopped:
+        click.echo(f"{result.stopped['fr']}\n{result.stopped['en']}", err=True)
     if as_json:
         click.echo(json.dumps(datasets, ensure_ascii=False, indent=2))
         return

@@ -63,6 +63,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Importing dataset {guid} failed: {detail}"),
     "import.invalid": ("Le jeu de données {guid} est invalide pour CKAN : {detail}",
                        "Dataset {guid} is invalid for CKAN: {detail}"),
+    "preview.too_slow": ("La source est trop lente : l'aperçu s'est arrêté au bout de {seconds} s, "
+                         "avant d'avoir lu un jeu de données",
+                         "The source is too slow: the preview stopped after {seconds} s, "
+                         "before reading any dataset"),
+    "preview.stopped": ("La source est trop lente : l'aperçu s'est arrêté au bout de {seconds} s ; "
+                        "seuls les jeux de données lus jusque-là sont affichés",
+                        "The source is too slow: the preview stopped after {seconds} s; "
+                        "only the datasets read by then are shown"),
     "internal": ("Erreur interne du moissonneur : {detail}", "Internal harvester error: {detail}"),
 }
 

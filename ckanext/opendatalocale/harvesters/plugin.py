@@ -27,7 +27,7 @@ from ckanext.opendatalocale.translation import SuiteTranslation
 @tk.blanket.helpers
 # The harvesters' HTTP client reads ckanext.opendatalocale.http.*: declared here
 # too, so that they are known when no other feature of the suite is enabled.
-@tk.blanket.config_declarations(declarations(HTTP_CLIENT))
+@tk.blanket.config_declarations(declarations("config_declaration.yaml", HTTP_CLIENT))
 class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)

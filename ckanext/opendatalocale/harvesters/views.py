@@ -50,8 +50,9 @@ def _field_label(field: str) -> str:
 
 def run_preview(data: dict[str, Any]) -> dict[str, Any]:
     """What the panel shows: ``datasets``, and ``error`` (the source failed) or
-    ``problems`` (the form's values cannot be previewed), never an exception."""
-    result: dict[str, Any] = {"datasets": [], "error": None, "problems": []}
+    ``problems`` (the form's values cannot be previewed), and ``warning`` (the
+    source was too slow, the list is partial), never an exception."""
+    result: dict[str, Any] = {"datasets": [], "error": None, "problems": [], "warning": None}
     kind = kind_for_source_type(data.get("source_type") or "")
     if kind is None:
         result["problems"] = [(_field_label("source_type"), tk._(
@@ -64,7 +65,8 @@ def run_preview(data: dict[str, Any]) -> dict[str, Any]:
         result["problems"] = [(_field_label(field), message)
                               for field, messages in exc.error_dict.items() for message in messages]
         return result
-    result.update(datasets=[_for_display(dataset) for dataset in answer["datasets"]], error=answer["error"])
+    result.update(datasets=[_for_display(dataset) for dataset in answer["datasets"]], error=answer["error"],
+                  warning=answer.get("warning"))
     return result
 
 

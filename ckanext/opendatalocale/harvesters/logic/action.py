@@ -17,6 +17,11 @@ def opendatalocale_harvest_preview(context: dict[str, Any], data_dict: dict[str,
     :param url: the source URL
     :param config: the source config (JSON string or object), optional
     :param limit: how many datasets (default 10, at most 50)
+
+    Returns ``datasets``, ``error`` (the source failed: no datasets) and
+    ``warning`` (the source was too slow: the preview stopped at
+    ``ckanext.opendatalocale.harvest.preview_timeout`` and lists only the
+    datasets read by then).
     """
     tk.check_access("opendatalocale_harvest_preview", context, data_dict)
     kind = data_dict.get("source_type") or ""
@@ -36,12 +41,13 @@ def opendatalocale_harvest_preview(context: dict[str, Any], data_dict: dict[str,
     except ValueError:
         raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
     try:
-        datasets = harvester.preview(url, data_dict.get("config"), limit=limit)
+        preview = harvester.preview(url, data_dict.get("config"), limit=limit)
     except common.ConfigError as exc:
         raise tk.ValidationError({"config": [_pick(exc.message)]})
     except Exception as exc:  # noqa: BLE001 - the source's failure is the answer
-        return {"datasets": [], "error": _pick(common.error_message(exc))}
-    return {"datasets": datasets, "error": None}
+        return {"datasets": [], "error": _pick(common.error_message(exc)), "warning": None}
+    return {"datasets": preview.datasets, "error": None,
+            "warning": _pick(preview.stopped) if preview.stopped else None}
 
 
 def _pick(message: dict[str, str]) -> str:

@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from ckan import model
 from ckan.tests import factories, helpers
 
-from ckanext.opendatalocale.tests.harvesters.conftest import HARVEST_CONFIG_MARKS, SUBVENTIONS_FIELDS, FakeOds
+from ckanext.opendatalocale.tests.harvesters.conftest import (HARVEST_CONFIG_MARKS, SUBVENTIONS_FIELDS, FakeDatagouv,
+                                                              FakeOds)
 from ckanext.opendatalocale.tests.harvesters.lib import make_source
 from ckanext.opendatalocale.tests.http_server import Reply
 
@@ -152,6 +153,23 @@ def test_a_source_answering_html_shows_the_harvesters_message(app, sysadmin, fau
     page = _soup(app.post(f"/fr{PREVIEW}?partial=1", data=_form(fault_server.url("/")), headers=sysadmin["headers"]))
 
     assert "Le serveur distant a renvoyé une page HTML" in page.select_one(".odl-harvest-preview-error").get_text()
+
+
+@pytest.mark.ckan_config("ckanext.opendatalocale.harvest.preview_timeout", "1.5")
+def test_a_slow_source_shows_what_was_read_and_says_why_it_stopped(app, sysadmin, fault_server):
+    fake = FakeDatagouv(fault_server, count=20, page_size=2)
+    # Each page just under the read timeout (0.5 s): only the preview deadline stops it.
+    fake.fault = lambda request, normal: normal.but(delay=0.4) if request.path == "/api/1/datasets/" else None
+    data = _form(fault_server.url("/fr/organizations/ville-de-vannes/"), source_type="opendatalocale_datagouv",
+                 config="{}")
+
+    panel = _soup(app.post(f"/fr{PREVIEW}?partial=1", data=data, headers=sysadmin["headers"]))
+
+    assert panel.select_one(".odl-harvest-preview-warning").get_text(strip=True) == (
+        "La source est trop lente : l'aperçu s'est arrêté au bout de 1,5 s ; "
+        "seuls les jeux de données lus jusque-là sont affichés")
+    assert 0 < len(panel.select(".odl-harvest-preview-dataset")) < 10
+    assert not panel.select(".alert-danger")
 
 
 @pytest.mark.parametrize("changes, expected", [
