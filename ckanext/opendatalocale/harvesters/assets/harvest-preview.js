@@ -1,6 +1,7 @@
 /* Harvest source form: the preview button fetches the preview panel and shows
  * it under the configuration, instead of reloading the page (which is what the
- * button does without JavaScript). Hidden for another extension's harvesters. */
+ * button does without JavaScript). Hidden for another extension's harvesters.
+ * Enter in a field still saves the source, as on ckanext-harvest's own form. */
 this.ckan.module('odl-harvest-preview', function ($) {
   return {
     options: {
@@ -15,6 +16,7 @@ this.ckan.module('odl-harvest-preview', function ($) {
       this.form = this.el.closest('form');
       this.panel = $(this.options.panel);
       this.el.on('click', this._onClick);
+      this.form.on('keydown', 'input', this._onFieldKeyDown);
       this.form.on('change', 'input[name="source_type"]', this._onSourceTypeChange);
       this._onSourceTypeChange();
     },
@@ -22,6 +24,25 @@ this.ckan.module('odl-harvest-preview', function ($) {
     _onSourceTypeChange: function () {
       var chosen = this.form.find('input[name="source_type"]:checked').val();
       this.el.closest('.odl-harvest-preview').prop('hidden', $.inArray(chosen, this.options.sourceTypes) === -1);
+    },
+
+    /* Enter in a field submits the form with its first submit button, and this
+     * one sits above Save: the browser would preview (in a hidden panel, for
+     * another extension's harvester) instead of saving. */
+    _onFieldKeyDown: function (event) {
+      var type = (event.target.type || '').toLowerCase();
+      var save = this.form.find('[name="save"]')[0];
+      if (event.key !== 'Enter' || event.isDefaultPrevented() || event.originalEvent.isComposing ||
+          event.ctrlKey || event.metaKey || event.altKey || event.shiftKey ||
+          $.inArray(type, ['button', 'submit', 'reset', 'image', 'file']) !== -1 || !save) {
+        return;
+      }
+      event.preventDefault();
+      if (this.form[0].requestSubmit) {
+        this.form[0].requestSubmit(save);
+      } else {
+        save.click();
+      }
     },
 
     _onClick: function (event) {
