@@ -8,7 +8,8 @@ this.ckan.module('odl-harvest-preview', function ($) {
       panel: '#odl-harvest-preview-panel',
       sourceTypes: [],
       labelLoading: 'Reading the source…',
-      labelFailed: 'The preview could not be shown.'
+      labelFailed: 'The preview could not be shown.',
+      labelRefused: 'The portal refused the preview.'
     },
 
     initialize: function () {
@@ -57,13 +58,17 @@ this.ckan.module('odl-harvest-preview', function ($) {
         method: 'POST', body: data, credentials: 'same-origin'
       }).then(function (response) {
         if (!response.ok) {
-          throw new Error(response.status);
+          throw response;
         }
         return response.text();
       }).then(function (html) {
         module.panel.html(html);  // our server-rendered, escaped panel
-      }).catch(function () {
-        module.panel.empty().append($('<div class="alert alert-danger" role="alert">').text(module.options.labelFailed));
+      }).catch(function (failure) {
+        // 400 and 403 are the portal refusing the post (an expired session or
+        // form token, or no right to preview): trying again will not help.
+        var refused = failure && (failure.status === 400 || failure.status === 403);
+        module.panel.empty().append($('<div class="alert alert-danger" role="alert">')
+          .text(refused ? module.options.labelRefused : module.options.labelFailed));
       }).then(function () {
         module.el.prop('disabled', false);
         module.panel.removeAttr('aria-busy');

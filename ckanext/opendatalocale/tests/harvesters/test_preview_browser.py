@@ -142,12 +142,32 @@ def test_a_refused_request_shows_the_modules_message(base, fault_server, page):
     page.wait_for(f"!!document.querySelector('{PANEL} .alert-danger')")
 
     shown = _panel(page)
-    assert shown["danger"] == ("L'aperçu n'a pas pu être affiché : le portail n'a pas répondu. "
-                               "Réessayez dans un instant.")
+    assert shown["danger"] == ("Le portail a refusé l'aperçu : votre session ou le formulaire a peut-être "
+                               "expiré, ou vous n'avez pas le droit de prévisualiser des moissonnages. "
+                               "Rechargez la page et réessayez.")
     assert not shown["busy"]
     assert page.evaluate("document.querySelector('#odl-harvest-preview-button').disabled") is False
     assert not fault_server.requests_to(CATALOG)
     assert page.errors == []
+
+
+def test_an_unreachable_portal_shows_try_again(base, fault_server, page):
+    _log_in(page, base)
+    _open_the_form(page, base)
+    page.type("#field-url", fault_server.url("/"))
+    page.click('input[name="source_type"][value="opendatalocale_ods"]')
+    # The preview view stops answering (a port nothing listens on): a network failure.
+    page.evaluate("document.querySelector('#odl-harvest-preview-button')"
+                  ".setAttribute('formaction', 'http://127.0.0.1:9/harvest/opendatalocale-preview')")
+
+    page.click("#odl-harvest-preview-button")
+    page.wait_for(f"!!document.querySelector('{PANEL} .alert-danger')")
+
+    shown = _panel(page)
+    assert shown["danger"] == ("L'aperçu n'a pas pu être affiché : le portail n'a pas répondu. "
+                               "Réessayez dans un instant.")
+    assert not shown["busy"]
+    assert not fault_server.requests_to(CATALOG)
 
 
 @pytest.mark.parametrize("source_type", ["ckan", "opendatalocale_ods"])
