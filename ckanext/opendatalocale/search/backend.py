@@ -32,6 +32,8 @@ BACKEND_KEY = "ckanext.opendatalocale.search.backend"
 URL_KEY = "ckanext.opendatalocale.search.sqlalchemy_url"
 TIMEOUT_KEY = "ckanext.opendatalocale.search.statement_timeout"
 FACET_FIELDS_KEY = "ckanext.opendatalocale.search.facet_fields"
+HOT_WORDS_KEY = "ckanext.opendatalocale.search.hot_words"
+HOT_WORD_MIN_KEY = "ckanext.opendatalocale.search.hot_word_min_documents"
 
 _engines: dict[str, sa.engine.Engine] = {}
 _engines_lock = threading.Lock()
@@ -61,9 +63,15 @@ def _connection_factory(url: str = "", *args: Any, **kwargs: Any) -> Any:
         facet_fields = config.get(FACET_FIELDS_KEY, None) or DEFAULT_FACET_FIELDS
         if isinstance(facet_fields, str):
             facet_fields = facet_fields.split()
-        return PostgresSolr(get_engine, statement_timeout_ms=int(timeout),
-                            facet_fields=facet_fields, **kwargs)
+        return PostgresSolr(get_engine, statement_timeout_ms=int(timeout), facet_fields=facet_fields,
+                            hot_words=_int_option(HOT_WORDS_KEY, 100),
+                            hot_word_min_documents=_int_option(HOT_WORD_MIN_KEY, 500), **kwargs)
     return pysolr.Solr(url, *args, **kwargs)
+
+
+def _int_option(key: str, default: int) -> int:
+    value = config.get(key, None)
+    return default if value in (None, "") else int(value)
 
 
 class _PysolrProxy(types.ModuleType):

@@ -13,11 +13,13 @@ def search() -> None:
 
 @search.command("optimize")
 def optimize() -> None:
-    """Recount facet values and term ids, then vacuum and analyse the index tables.
+    """Recount facet values and term ids, count the facets of the most frequent
+    words, then vacuum and analyse the index tables.
 
-    Run it after `ckan search-index rebuild` or any bulk load: a rebuild
+    Run it after `ckan search-index rebuild` or any bulk load (a rebuild
     leaves the previous row versions behind until they are vacuumed, and
-    searches visit them.
+    searches visit them), and from cron: one-word queries for frequent words
+    read the counts it makes until the next index write.
     """
     import pysolr
     from ckan.lib.search.common import make_connection
@@ -30,7 +32,8 @@ def optimize() -> None:
         make_connection().optimize()
     except pysolr.SolrError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo("Search index optimised: facet counts recounted, tables vacuumed and analysed.")
+    click.echo("Search index optimised: facet counts recounted, frequent words counted, "
+               "tables vacuumed and analysed.")
 
 
 opendatalocale.add_command(search)

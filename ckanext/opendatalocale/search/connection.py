@@ -39,6 +39,10 @@ DOCUMENT_TABLE = ddl.DOCUMENT_TABLE
 FROM_CLAUSE = ddl.FROM_CLAUSE
 FACET_TABLE = ddl.FACET_TABLE
 TERM_TABLE = ddl.TERM_TABLE
+HOT_WORD_TABLE = ddl.HOT_WORD_TABLE
+HOT_FACET_TABLE = ddl.HOT_FACET_TABLE
+GENERATION_TABLE = ddl.GENERATION_TABLE
+_NEW_GENERATION = f"UPDATE {GENERATION_TABLE} SET n = n + 1"
 SEPARATOR = ddl.TERM_SEPARATOR
 DEFAULT_SORT = "score desc, metadata_modified desc"
 _UNDEFINED_OBJECT_CODES = {"42P01", "42703", "42883", "42704"}  # table, column, function, ts config
@@ -53,9 +57,12 @@ class PostgresSolr:
                  url: str = "postgresql://ckan-search-index",
                  statement_timeout_ms: int = 10_000,
                  facet_fields: Iterable[str] = DEFAULT_FACET_FIELDS,
+                 hot_words: int = 100, hot_word_min_documents: int = 500,
                  decoder: Any = None, timeout: Any = None, **_ignored: Any) -> None:
         self._engine_getter = engine_getter
         self.facet_fields = frozenset(facet_fields)
+        self.hot_words = hot_words
+        self.hot_word_min_documents = hot_word_min_documents
         self.url = url
         self.statement_timeout_ms = statement_timeout_ms
         # pysolr would apply ``decoder`` to JSON; our dates already come back
@@ -126,6 +133,7 @@ class PostgresSolr:
             for row in rows:
                 _count_terms(deltas, row, +1)
             _apply_facet_deltas(conn, deltas)
+            conn.execute(sa.text(_NEW_GENERATION))
 
         self._run(write)
         return ""
@@ -153,7 +161,9 @@ class PostgresSolr:
             deltas: collections.Counter = collections.Counter()
             for old in conn.execute(statement, params):
                 _count_terms(deltas, old, -1)
-            _apply_facet_deltas(conn, deltas)
+            if deltas:
+                _apply_facet_deltas(conn, deltas)
+                conn.execute(sa.text(_NEW_GENERATION))
 
         self._run(remove)
         return ""
@@ -169,6 +179,7 @@ class PostgresSolr:
                 conn.execute(sa.text(statement))
 
         self._run(work)
+        self.count_hot_words()
         # Like Solr's optimise after a bulk load: dead row versions left by a
         # rebuild are removed from the heap and the text index (searches
         # would visit them), and planner statistics are refreshed. VACUUM
@@ -181,6 +192,33 @@ class PostgresSolr:
         except sa_exc.DBAPIError as exc:
             raise pysolr.SolrError(f"Search index error: {_first_line(exc)}") from exc
         return ""
+
+    def count_hot_words(self) -> None:
+        """Choose the index's most frequent words and count their facet values.
+
+        One-word queries for these words then read their count and facets
+        instead of counting them over every match, until the next index write
+        (a write bumps the index generation; counts of an older generation
+        are never read). ``optimize`` calls this.
+        """
+        def work(conn: sa.Connection) -> None:
+            # One snapshot for the generation and every count.
+            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": HOT_WORD_TABLE})
+            if self.hot_words <= 0:
+                conn.execute(sa.text(ddl.HOT_WORD_STATEMENTS[0]))
+                conn.execute(sa.text(ddl.HOT_WORD_STATEMENTS[1]))
+                return
+            rows = conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar() or 1
+            params = {"limit": int(self.hot_words), "min_documents": max(1, int(self.hot_word_min_documents)),
+                      "percent": min(100.0, round(100.0 * ddl.HOT_WORD_SAMPLE_ROWS / rows, 4))}
+            for statement in ddl.HOT_WORD_STATEMENTS:
+                conn.execute(sa.text(statement), params)
+            for (word_key,) in conn.execute(sa.text(f"SELECT word_key FROM {HOT_WORD_TABLE}")).all():
+                conn.execute(sa.text(ddl.HOT_FACET_STATEMENT), {"word_key": word_key})
+            conn.execute(sa.text(ddl.HOT_WORD_DOCUMENTS_STATEMENT))
+
+        self._run(work)
 
     def ping(self, handler: str = "admin/ping", **kwargs: Any) -> str:
         self._run(lambda conn: conn.execute(sa.text(f"SELECT 1 FROM {TABLE} LIMIT 1")))
@@ -201,9 +239,13 @@ class PostgresSolr:
             # whole index table rather than use the text index for a query
             # matching a few percent of the datasets; and with words to match,
             # the text index always beats reading every row's long vector.
+            # JIT compiling costs more than any search it could speed up, and
+            # the cost the planner gives a disabled sequential scan (of a tiny
+            # table) would trigger it.
             conn.execute(sa.text(
                 "SELECT set_config('statement_timeout', :timeout, true), "
                 "set_config('random_page_cost', '1.1', true), "
+                "set_config('jit', 'off', true), "
                 "set_config('enable_seqscan', :seqscan, true)"),
                 {"timeout": str(int(self.statement_timeout_ms)),
                  "seqscan": "off" if plan.sql.rank_terms else "on"})
@@ -246,11 +288,14 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
         present = conn.execute(sa.text(
             "SELECT to_regclass(:table) IS NOT NULL AND to_regclass(:facets) IS NOT NULL "
             "AND to_regclass(:documents) IS NOT NULL AND to_regclass(:terms) IS NOT NULL "
+            "AND to_regclass(:hot_words) IS NOT NULL AND to_regclass(:hot_facets) IS NOT NULL "
+            "AND to_regclass(:generation) IS NOT NULL AND to_regclass(:rank_index) IS NOT NULL "
             "AND to_regproc('odl_sorted') IS NOT NULL "
             "AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(:table) "
             "            AND attname = 'facet_ids' AND NOT attisdropped)"
         ), {"table": TABLE, "facets": FACET_TABLE, "documents": DOCUMENT_TABLE,
-            "terms": TERM_TABLE}).scalar()
+            "terms": TERM_TABLE, "hot_words": HOT_WORD_TABLE, "hot_facets": HOT_FACET_TABLE,
+            "generation": GENERATION_TABLE, "rank_index": f"{TABLE}_rank_idx"}).scalar()
         if present:
             return
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": TABLE})
@@ -276,6 +321,8 @@ class _SearchPlan:
         self.facet_limit = 50
         self.facet_mincount = 1
         self.base: dict[str, set[str]] | None = None
+        # CKAN's visibility filters when they are the only filters (q aside).
+        self.filter_base: dict[str, set[str]] | None = None
         self.counted_fields: frozenset[str] = frozenset()
 
     @classmethod
@@ -301,6 +348,7 @@ class _SearchPlan:
         # false, and a bare predicate lets PostgreSQL use the indexes.
         plan.where = " AND ".join(f"({c})" for c in conditions)
         plan.base = _base_only(q, filters)
+        plan.filter_base = _base_only("*:*", filters)
         if sql.rank_terms:
             # Relevance from the title, name, tags, groups and organisation: a
             # small vector of French stems kept in the row, where ranking on
@@ -335,10 +383,16 @@ class _SearchPlan:
     def execute(self, conn: sa.Connection) -> dict[str, Any]:
         names = list(dict.fromkeys(self.facet_fields))
         wants_docs = self.rows > 0
-        if self.base is not None and all(n in self.counted_fields for n in names):
+        kept_fields = all(n in self.counted_fields for n in names)
+        if self.base is not None and kept_fields:
             # A listing: the count and facets are read from the kept counts.
             count, counts = self._read_counts(conn, names)
             docs = self._fetch_docs(conn) if wants_docs and count > self.start else []
+        elif (self.sql.word_query and self.filter_base is not None and kept_fields
+              and (hot := self._read_hot_counts(conn, names)) is not None):
+            # One frequent word: count and facets counted by ``optimize``.
+            count, counts = hot
+            docs = self._word_page(conn) if wants_docs and count > self.start else []
         else:
             count, counts, page = self._scan_once(conn, names)
             docs = self._fetch_page(conn, page)
@@ -353,13 +407,9 @@ class _SearchPlan:
         }
 
     def _read_counts(self, conn: sa.Connection, names: list[str]) -> tuple[int, dict[str, dict[str, int]]]:
-        conditions, params = ["field = ANY(:_fields)"], {"_fields": names + [""]}
-        for field, values in self.base.items():
-            params[f"_{field}"] = sorted(values)
-            if field == "permission_labels":
-                conditions.append("labels && CAST(:_permission_labels AS text[])")
-            else:
-                conditions.append(f"{field} = ANY(:_{field})")
+        conditions, params = _base_conditions(self.base)
+        conditions.append("field = ANY(:_fields)")
+        params["_fields"] = names + [""]
         statement = sa.text(f"SELECT field, value, sum(n) FROM {FACET_TABLE} "
                             f"WHERE {' AND '.join(conditions)} GROUP BY field, value")
         counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
@@ -370,6 +420,67 @@ class _SearchPlan:
             else:
                 counts[field][value] = int(hits)
         return total, counts
+
+    def _read_hot_counts(self, conn: sa.Connection,
+                         names: list[str]) -> tuple[int, dict[str, dict[str, int]]] | None:
+        """Count and facets of a one-word query from the hot word counts, or
+        None when the word is not hot or its counts predate the last write.
+
+        The generation check and the counts are one statement: one snapshot.
+        """
+        conditions, params = _base_conditions(self.filter_base, "f.")
+        conditions.append("(f.term_id = 0 OR s.field = ANY(:_fields))")
+        params.update(self.sql.params, _fields=names)
+        statement = sa.text(
+            f"""
+            WITH hot AS (
+              SELECT h.word_key FROM {HOT_WORD_TABLE} AS h
+              JOIN {GENERATION_TABLE} AS g ON g.n = h.generation
+              WHERE h.query_text = CAST({self.sql.word_query} AS text)
+            )
+            SELECT 0 AS part, NULL AS field, NULL AS value, count(*) AS n FROM hot
+            UNION ALL
+            SELECT 1, s.field, s.value, sum(f.n)
+            FROM hot JOIN {HOT_FACET_TABLE} AS f ON f.word_key = hot.word_key
+            LEFT JOIN {TERM_TABLE} AS s ON s.term_id = f.term_id
+            WHERE {' AND '.join(conditions)}
+            GROUP BY s.field, s.value
+            """)
+        hot, total = False, 0
+        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
+        for part, field, value, hits in conn.execute(statement, params):
+            if part == 0:
+                hot = bool(hits)
+            elif field is None:
+                total = int(hits)
+            else:
+                counts[field][value] = int(hits)
+        return (total, counts) if hot else None
+
+    def _word_page(self, conn: sa.Connection) -> list[dict[str, Any]]:
+        """The page of a one-word query without ranking every match.
+
+        Only the rows whose rank vector holds the word score above zero; in a
+        relevance order they come first, the others follow in the order of the
+        remaining sort keys, as they would after ranking all of them.
+        """
+        if not self.order_by or not self.order_by[0].startswith(self.rank):
+            return self._fetch_docs(conn)
+        ranked_condition = f"d.rank_vector @@ {self.sql.word_query}"
+        wanted = self.start + self.rows
+        ranked = self._page_ids(conn, ranked_condition, wanted, 0)
+        page = ranked[self.start:]
+        if len(ranked) < wanted:
+            skip = max(0, self.start - len(ranked))
+            page += self._page_ids(conn, f"NOT ({ranked_condition})", self.rows - len(page), skip)
+        return self._fetch_page(conn, page)
+
+    def _page_ids(self, conn: sa.Connection, condition: str, rows: int, start: int) -> list[tuple[str, float]]:
+        statement = sa.text(
+            f"SELECT d.index_id, {self.rank} AS score FROM {FROM_CLAUSE} "
+            f"WHERE ({self.where}) AND ({condition}) ORDER BY {self._order()} LIMIT :_rows OFFSET :_start")
+        return [(index_id, float(score or 0)) for index_id, score in
+                conn.execute(statement, {**self.sql.params, "_rows": rows, "_start": start})]
 
     def _scan_once(self, conn: sa.Connection,
                    names: list[str]) -> tuple[int, dict[str, dict[str, int]], list[tuple[str, float]]]:
@@ -438,14 +549,16 @@ class _SearchPlan:
         by_id = {row["_page_id"]: row for row in rows}
         return [self._document(by_id[index_id], score) for index_id, score in page if index_id in by_id]
 
-    def _fetch_docs(self, conn: sa.Connection) -> list[dict[str, Any]]:
+    def _order(self) -> str:
         # A stable order for paging; it follows the direction of the last key
         # so that an index on (key DESC, index_id DESC) can serve it.
         tie_break = "d.index_id DESC" if self.order_by and " DESC " in self.order_by[-1] else "d.index_id"
-        order = ", ".join(self.order_by + [tie_break])
+        return ", ".join(self.order_by + [tie_break])
+
+    def _fetch_docs(self, conn: sa.Connection) -> list[dict[str, Any]]:
         statement = sa.text(
             f"SELECT {self._document_columns()}, {self.rank} AS _score FROM {FROM_CLAUSE} "
-            f"WHERE {self.where} ORDER BY {order} LIMIT :_rows OFFSET :_start"
+            f"WHERE {self.where} ORDER BY {self._order()} LIMIT :_rows OFFSET :_start"
         )
         rows = conn.execute(statement, {**self.sql.params, "_rows": self.rows,
                                         "_start": self.start}).mappings()
@@ -476,6 +589,18 @@ class _SearchPlan:
 # Fields CKAN asks for in ``fl`` that a row holds in a column of its own.
 _ROW_COLUMNS = {"id": "d.id", "name": "d.name", "index_id": "d.index_id",
                 "data_dict": "x.data_dict", "validated_data_dict": "x.validated_data_dict"}
+
+
+def _base_conditions(base: dict[str, set[str]], prefix: str = "") -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions of CKAN's visibility filters on a table of kept counts."""
+    conditions, params = [], {}
+    for field, values in base.items():
+        params[f"_{field}"] = sorted(values)
+        if field == "permission_labels":
+            conditions.append(f"{prefix}labels && CAST(:_permission_labels AS text[])")
+        else:
+            conditions.append(f"{prefix}{field} = ANY(:_{field})")
+    return conditions, params
 
 
 def _split_order(item: str) -> tuple[str, str]:

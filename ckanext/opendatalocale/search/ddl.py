@@ -10,6 +10,9 @@ TABLE = "opendatalocale_search_index"
 FACET_TABLE = "opendatalocale_search_facet"
 DOCUMENT_TABLE = "opendatalocale_search_document"
 TERM_TABLE = "opendatalocale_search_term"
+HOT_WORD_TABLE = "opendatalocale_search_hot_word"
+HOT_FACET_TABLE = "opendatalocale_search_hot_facet"
+GENERATION_TABLE = "opendatalocale_search_generation"
 # Every search reads from this: the document row is joined (and the join
 # removed by PostgreSQL when a query does not refer to ``x``).
 FROM_CLAUSE = f"{TABLE} AS d LEFT JOIN {DOCUMENT_TABLE} AS x ON x.index_id = d.index_id"
@@ -161,9 +164,118 @@ STATEMENTS = [
       PRIMARY KEY (site_id, state, dataset_type, capacity, labels, field, value)
     )
     """,
+    # Relevance pages of one-word queries rank only the rows whose small
+    # vector holds the word (see HOT_WORD_TABLE).
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_rank_idx ON {TABLE} USING gin (rank_vector)",
+    # Bumped in the transaction of every index write: counts computed in a
+    # snapshot whose generation is still the current one are exact.
+    f"""
+    CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (
+      singleton boolean PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+      n bigint NOT NULL DEFAULT 0
+    )
+    """,
+    f"INSERT INTO {GENERATION_TABLE} (singleton, n) VALUES (TRUE, 0) ON CONFLICT DO NOTHING",
+    # The words most datasets contain, whose queries would count facets over
+    # a large share of the index: ``optimize`` counts their facet values once
+    # (per combination of visibility filters, like FACET_TABLE) and one-word
+    # queries read them while no write has happened since.
+    f"""
+    CREATE TABLE IF NOT EXISTS {HOT_WORD_TABLE} (
+      word_key serial PRIMARY KEY,
+      query_text text NOT NULL UNIQUE,
+      documents integer NOT NULL,
+      generation bigint NOT NULL
+    )
+    """,
+    # term_id 0 holds the number of matching datasets.
+    f"""
+    CREATE TABLE IF NOT EXISTS {HOT_FACET_TABLE} (
+      word_key integer NOT NULL,
+      site_id text NOT NULL,
+      state text NOT NULL,
+      dataset_type text NOT NULL,
+      capacity text NOT NULL,
+      labels text[] NOT NULL,
+      term_id integer NOT NULL,
+      n integer NOT NULL
+    )
+    """,
+    f"CREATE INDEX IF NOT EXISTS {HOT_FACET_TABLE}_word_idx ON {HOT_FACET_TABLE} (word_key)",
 ]
 
+# Choose the hot words and count their facet values, in one snapshot (the
+# caller runs these in a REPEATABLE READ transaction). Candidates are the
+# index's most frequent lexemes, each read as the query a user typing it
+# sends (French stem or plain word), the form one-word queries are looked up
+# by. :limit and :min_documents come from the configuration, :percent is the
+# share of the index sampled.
+HOT_WORD_STATEMENTS = [
+    f"DELETE FROM {HOT_FACET_TABLE}",
+    f"DELETE FROM {HOT_WORD_TABLE}",
+    f"""
+    INSERT INTO {HOT_WORD_TABLE} (query_text, documents, generation)
+    SELECT q::text, documents, (SELECT n FROM {GENERATION_TABLE})
+    FROM (
+      SELECT DISTINCT ON (q::text) q, documents
+      FROM (
+        SELECT to_tsquery('odl_fr', quote_literal(word)) || to_tsquery('odl_simple', quote_literal(word)) AS q,
+               documents
+        FROM (
+          -- OFFSET 0 keeps the queries from being built for every lexeme
+          -- of the index before the limit applies.
+          -- Frequent words show in a sample as well as in the whole index,
+          -- at a fraction of the cost (ts_stat reads every vector it gets).
+          SELECT word, ndoc AS documents
+          FROM ts_stat(format('SELECT search_vector FROM {TABLE} TABLESAMPLE BERNOULLI (%s) REPEATABLE (7)',
+                              CAST(:percent AS numeric)))
+          WHERE ndoc * 100.0 / :percent >= :min_documents AND word ~ '^\\w+$'
+          ORDER BY ndoc DESC, word
+          LIMIT :limit OFFSET 0
+        ) AS frequent
+      ) AS lexemes
+      ORDER BY q::text, documents DESC
+    ) AS candidates
+    -- Only plain alternatives of single words: what a one-word query sends.
+    WHERE q::text ~ '^''[^'' ]+''( \\| ''[^'' ]+'')*$'
+    """,
+    # Each word's matches must be found through the text index: never by
+    # testing every word against every row's long vector.
+    f"ANALYZE {HOT_WORD_TABLE}",
+    "SET LOCAL enable_seqscan = off",
+    "SET LOCAL random_page_cost = 1.1",
+    "SET LOCAL jit = off",
+]
+
+# Sample size for choosing the hot words.
+HOT_WORD_SAMPLE_ROWS = 2000
+
+# The facet value counts of one hot word (:word_key), run once per word so
+# that each aggregation stays small enough to be hashed in memory.
+HOT_FACET_STATEMENT = f"""
+    INSERT INTO {HOT_FACET_TABLE} (word_key, site_id, state, dataset_type, capacity, labels, term_id, n)
+    SELECT word_key, site_id, state, dataset_type, capacity, odl_sorted(labels), term_id, sum(n)
+    FROM (
+      SELECT h.word_key, coalesce(d.site_id, '') AS site_id, coalesce(d.state, '') AS state,
+             coalesce(d.dataset_type, '') AS dataset_type, coalesce(d.capacity, '') AS capacity,
+             d.permission_labels AS labels, t AS term_id, count(*) AS n
+      FROM {HOT_WORD_TABLE} AS h
+      JOIN {TABLE} AS d ON d.search_vector @@ CAST(h.query_text AS tsquery)
+      CROSS JOIN LATERAL unnest(array_append(d.facet_ids, 0)) AS t
+      WHERE h.word_key = :word_key
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ) AS raw
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    """
+HOT_WORD_DOCUMENTS_STATEMENT = f"""
+    UPDATE {HOT_WORD_TABLE} AS h SET documents = coalesce(
+      (SELECT sum(n) FROM {HOT_FACET_TABLE} AS f WHERE f.word_key = h.word_key AND f.term_id = 0), 0)
+    """
+
 DROP_STATEMENTS = [
+    f"DROP TABLE IF EXISTS {HOT_FACET_TABLE}",
+    f"DROP TABLE IF EXISTS {HOT_WORD_TABLE}",
+    f"DROP TABLE IF EXISTS {GENERATION_TABLE}",
     f"DROP TABLE IF EXISTS {FACET_TABLE}",
     f"DROP TABLE IF EXISTS {TERM_TABLE}",
     f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}",

@@ -49,6 +49,9 @@ class SqlQuery:
     clauses: int = 0
     # Fields whose values are also kept as facet term ids (see ddl.TERM_TABLE).
     term_fields: frozenset[str] = frozenset()
+    # The tsquery expression of a ``q`` that is one free-text word and nothing
+    # else (see ddl.HOT_WORD_TABLE); None otherwise.
+    word_query: str | None = None
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -328,7 +331,15 @@ def translate_main_query(text: str, sql: SqlQuery, *, fielded: bool) -> str:
     if not text or text in ("*:*", "*"):
         return "TRUE"
     translator = Translator(sql, min_should_match=not fielded)
-    return translator.translate(parse_lucene(text))
+    condition = translator.translate(parse_lucene(text))
+    if len(sql.rank_terms) == 1 and _bare(condition) == _bare(f"d.search_vector @@ {sql.rank_terms[0]}"):
+        # The word's own match and nothing else (no field, no other clause).
+        sql.word_query = sql.rank_terms[0]
+    return condition
+
+
+def _bare(sql_text: str) -> str:
+    return re.sub(r"[()\s]", "", sql_text)
 
 
 def translate_sort(text: str, sql: SqlQuery, rank_expression: str) -> list[str]:
