@@ -121,6 +121,20 @@ def test_a_source_too_slow_for_a_first_dataset_is_an_error(fault_server):
 
 
 @pytest.mark.ckan_config("ckanext.opendatalocale.harvest.preview_timeout", "60")
+def _streams(result):
+    """(stdout, stderr) of a CLI run. Click 8.1 (CKAN 2.11's) mixes stderr
+    into stdout; the warning is the lines that are not JSON."""
+    try:
+        return result.stdout, result.stderr
+    except ValueError:
+        lines = result.stdout.splitlines()
+        first_json = next(i for i, line in enumerate(lines) if line.startswith("["))
+        last_json = max(i for i, line in enumerate(lines) if line.startswith("]"))
+        json_lines = lines[first_json:last_json + 1]
+        rest = lines[:first_json] + lines[last_json + 1:]
+        return "\n".join(json_lines), "\n".join(rest)
+
+
 def test_cli_timeout_overrides_the_config(cli, fault_server):
     _slow_datagouv(fault_server, delay=0.4)
     url = fault_server.url("/fr/organizations/ville-de-vannes/")
@@ -128,9 +142,10 @@ def test_cli_timeout_overrides_the_config(cli, fault_server):
     result = cli.invoke(opendatalocale, ["harvest", "preview", "datagouv", url, "--timeout", "1.5", "--json"])
 
     assert result.exit_code == 0, result.output
-    datasets = json.loads(result.stdout)
+    stdout, stderr = _streams(result)
+    datasets = json.loads(stdout)
     assert 0 < len(datasets) < 10
-    assert result.stderr.splitlines() == [
+    assert stderr.splitlines() == [
         "La source est trop lente : l'aperçu s'est arrêté au bout de 1,5 s ; "
         "seuls les jeux de données lus jusque-là sont affichés",
         "The source is too slow: the preview stopped after 1.5 s; only the datasets read by then are shown"]
