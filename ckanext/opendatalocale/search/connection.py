@@ -84,10 +84,12 @@ class PostgresSolr:
             f"""
             INSERT INTO {TABLE} (index_id, id, name, site_id, entity_type, state, dataset_type,
                                  capacity, permission_labels, metadata_modified, metadata_created,
-                                 facet_terms, facet_ids, fields, search_vector, rank_vector, indexed_at)
+                                 facet_terms, facet_ids, facet_vector, fields, search_vector, rank_vector,
+                                 indexed_at)
             VALUES (:index_id, :id, :name, :site_id, :entity_type, :state, :dataset_type,
                     :capacity, :permission_labels, :metadata_modified, :metadata_created,
-                    :facet_terms, :facet_ids, CAST(:fields AS jsonb),
+                    :facet_terms, :facet_ids, odl_facet_vector(CAST(:facet_ids AS integer[])),
+                    CAST(:fields AS jsonb),
                     setweight(to_tsvector('odl_fr', :text_a) || to_tsvector('odl_simple', :text_a), 'A') ||
                     setweight(to_tsvector('odl_fr', :text_b) || to_tsvector('odl_simple', :text_b), 'B') ||
                     setweight(to_tsvector('odl_fr', :text_c) || to_tsvector('odl_simple', :text_c), 'C') ||
@@ -101,7 +103,7 @@ class PostgresSolr:
               permission_labels = EXCLUDED.permission_labels,
               metadata_modified = EXCLUDED.metadata_modified,
               metadata_created = EXCLUDED.metadata_created, facet_terms = EXCLUDED.facet_terms,
-              facet_ids = EXCLUDED.facet_ids,
+              facet_ids = EXCLUDED.facet_ids, facet_vector = EXCLUDED.facet_vector,
               fields = EXCLUDED.fields, search_vector = EXCLUDED.search_vector,
               rank_vector = EXCLUDED.rank_vector,
               indexed_at = EXCLUDED.indexed_at
@@ -292,7 +294,7 @@ def ensure_schema(engine: sa.engine.Engine) -> None:
             "AND to_regclass(:generation) IS NOT NULL AND to_regclass(:rank_index) IS NOT NULL "
             "AND to_regproc('odl_sorted') IS NOT NULL "
             "AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(:table) "
-            "            AND attname = 'facet_ids' AND NOT attisdropped)"
+            "            AND attname = 'facet_vector' AND NOT attisdropped)"
         ), {"table": TABLE, "facets": FACET_TABLE, "documents": DOCUMENT_TABLE,
             "terms": TERM_TABLE, "hot_words": HOT_WORD_TABLE, "hot_facets": HOT_FACET_TABLE,
             "generation": GENERATION_TABLE, "rank_index": f"{TABLE}_rank_idx"}).scalar()
@@ -324,6 +326,11 @@ class _SearchPlan:
         # CKAN's visibility filters when they are the only filters (q aside).
         self.filter_base: dict[str, set[str]] | None = None
         self.counted_fields: frozenset[str] = frozenset()
+        # The OR of the query's words, which ranking scores against.
+        self.rank_query = ""
+        # Every word plain: a dataset scores above zero exactly when its small
+        # vector matches rank_query.
+        self.plain_words = False
 
     @classmethod
     def build(cls, q: str | None, params: dict[str, Any],
@@ -353,7 +360,9 @@ class _SearchPlan:
             # Relevance from the title, name, tags, groups and organisation: a
             # small vector of French stems kept in the row, where ranking on
             # the whole text would read every matching row's long vector.
-            plan.rank = f"ts_rank(d.rank_vector, {' || '.join(sql.rank_terms)})"
+            plan.rank_query = " || ".join(sql.rank_terms)
+            plan.rank = f"ts_rank(d.rank_vector, {plan.rank_query})"
+            plan.plain_words = sql.plain_rank_terms == len(sql.rank_terms)
         sort = params.get("sort") or DEFAULT_SORT
         plan.order_by = translate_sort(sort, sql, plan.rank)
         if not sql.rank_terms:
@@ -392,6 +401,11 @@ class _SearchPlan:
               and (hot := self._read_hot_counts(conn, names)) is not None):
             # One frequent word: count and facets counted by ``optimize``.
             count, counts = hot
+            docs = self._word_page(conn) if wants_docs and count > self.start else []
+        elif self.plain_words and kept_fields and (stat := self._stat_counts(conn, names)) is not None:
+            # Plain words: ts_stat() counts the matches and their facet values,
+            # and the page ranks only the datasets whose small vector holds a word.
+            count, counts = stat
             docs = self._word_page(conn) if wants_docs and count > self.start else []
         else:
             count, counts, page = self._scan_once(conn, names)
@@ -466,7 +480,7 @@ class _SearchPlan:
         """
         if not self.order_by or not self.order_by[0].startswith(self.rank):
             return self._fetch_docs(conn)
-        ranked_condition = f"d.rank_vector @@ {self.sql.word_query}"
+        ranked_condition = f"d.rank_vector @@ ({self.rank_query})"
         wanted = self.start + self.rows
         ranked = self._page_ids(conn, ranked_condition, wanted, 0)
         page = ranked[self.start:]
@@ -474,6 +488,30 @@ class _SearchPlan:
             skip = max(0, self.start - len(ranked))
             page += self._page_ids(conn, f"NOT ({ranked_condition})", self.rows - len(page), skip)
         return self._fetch_page(conn, page)
+
+    def _stat_counts(self, conn: sa.Connection,
+                     names: list[str]) -> tuple[int, dict[str, dict[str, int]]] | None:
+        """Count and facets of the matches from ts_stat() over their facet vectors.
+
+        ts_stat() runs a query given as text: the matching query is passed
+        with its values inlined by the database driver's own quoting, the one
+        it applies to every statement. None if the driver cannot do that.
+        """
+        inner = _inline(conn, f"SELECT d.facet_vector FROM {FROM_CLAUSE} WHERE {self.where}", self.sql.params)
+        if inner is None:
+            return None
+        total = 0
+        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
+        statement = sa.text(
+            f"SELECT s.field, s.value, t.ndoc FROM ts_stat(:_inner) AS t "
+            f"LEFT JOIN {TERM_TABLE} AS s ON s.term_id = CAST(t.word AS integer) "
+            f"WHERE t.word = '0' OR s.field = ANY(:_fields)")
+        for field, value, hits in conn.execute(statement, {"_inner": inner, "_fields": names}):
+            if field is None:
+                total = int(hits)
+            else:
+                counts[field][value] = int(hits)
+        return total, counts
 
     def _page_ids(self, conn: sa.Connection, condition: str, rows: int, start: int) -> list[tuple[str, float]]:
         statement = sa.text(
@@ -589,6 +627,23 @@ class _SearchPlan:
 # Fields CKAN asks for in ``fl`` that a row holds in a column of its own.
 _ROW_COLUMNS = {"id": "d.id", "name": "d.name", "index_id": "d.index_id",
                 "data_dict": "x.data_dict", "validated_data_dict": "x.validated_data_dict"}
+
+
+def _inline(conn: sa.Connection, statement: str, params: dict[str, Any]) -> str | None:
+    """``statement`` with its bind parameters quoted in, by psycopg2."""
+    raw = conn.connection.dbapi_connection
+    cursor = raw.cursor()
+    if not hasattr(cursor, "mogrify"):
+        return None
+    compiled = sa.text(statement).compile(dialect=conn.dialect)
+    try:
+        text = cursor.mogrify(compiled.string, compiled.construct_params(params))
+    finally:
+        cursor.close()
+    if isinstance(text, bytes):
+        from psycopg2.extensions import encodings
+        text = text.decode(encodings.get(raw.encoding, "utf-8"))
+    return text
 
 
 def _base_conditions(base: dict[str, set[str]], prefix: str = "") -> tuple[list[str], dict[str, Any]]:

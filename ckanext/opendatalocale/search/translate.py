@@ -52,6 +52,9 @@ class SqlQuery:
     # The tsquery expression of a ``q`` that is one free-text word and nothing
     # else (see ddl.HOT_WORD_TABLE); None otherwise.
     word_query: str | None = None
+    # How many rank terms are one plain word (letters only) of the free text:
+    # each stands for a single lexeme, French stem or as written.
+    plain_rank_terms: int = 0
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -265,6 +268,8 @@ class Translator:
         tsquery = (f"(to_tsquery('{FR}', {weighted_param}) || "
                    f"to_tsquery('{SIMPLE}', {weighted_param}))")
         self.sql.rank_terms.append(tsquery)
+        if field == "text" and len(words) == 1 and words[0].isalpha():
+            self.sql.plain_rank_terms += 1
         condition = f"d.search_vector @@ {tsquery}"
         if field != "text":
             plain_param = self.sql.bind(plain)

@@ -337,7 +337,7 @@ def test_optimize_repairs_term_ids_and_prunes_unused_terms():
     gone = factories.Dataset(name="goes", title="Budget", tags=[{"name": "vanishes"}])
     helpers.call_action("dataset_purge", id=gone["id"])
     with model.meta.engine.begin() as conn:
-        conn.exec_driver_sql(f"UPDATE {ddl.TABLE} SET facet_ids = '{{}}'")
+        conn.exec_driver_sql(f"UPDATE {ddl.TABLE} SET facet_ids = '{{}}', facet_vector = ''")
 
     def term_values():
         with model.meta.engine.begin() as conn:

@@ -1,8 +1,10 @@
-"""One-word queries for the index's most frequent words read counts made by ``optimize``.
+"""Text queries that do not count facets row by row.
 
-Every test compares the answer of the hot word path with the answer of the
-full count (a filter on ``name:*`` makes the query leave the hot word path,
-as any filter other than CKAN's visibility filters does).
+One-word queries for the index's most frequent words read counts made by
+``optimize``; queries of plain words count with ts_stat() and rank only the
+datasets whose small vector holds a word. Every test compares their answers
+with those of the one-scan count (a filter on ``name:*`` makes a query leave
+the hot word path, a facet on a field without kept counts the other).
 """
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ def _hot(seen):
 
 
 def _scanned(seen):
-    return any("MATERIALIZED" in s for s in seen)
+    # Counted over the matches: by ts_stat() (plain words) or in one scan.
+    return any("MATERIALIZED" in s or "ts_stat(" in s for s in seen)
 
 
 @pytest.fixture
@@ -157,3 +160,42 @@ def test_hot_words_can_be_turned_off(territory):
         assert conn.exec_driver_sql(f"SELECT count(*) FROM {ddl.HOT_WORD_TABLE}").scalar() == 0
         assert conn.exec_driver_sql(f"SELECT count(*) FROM {ddl.HOT_FACET_TABLE}").scalar() == 0
     assert _search(None, q="budget")["count"] == 7
+
+
+@pytest.mark.parametrize("q", ["budget municipal", "commune", "budget conseil", "Comptes budget"])
+@pytest.mark.parametrize("sort", [None, "name asc"])
+def test_plain_words_count_with_ts_stat_exactly_as_the_one_scan_count(territory, q, sort):
+    sysadmin = factories.Sysadmin()
+    extra = {"sort": sort} if sort else {}
+    for user in (None, territory["member"], sysadmin):
+        for start in (0, 2, 4, 6):
+            with statements() as seen:
+                stat = _search(user, q=q, rows=2, start=start, fq="name:*", **extra, **{"facet.field": FACETS})
+            assert any("ts_stat(" in s for s in seen) and not any("MATERIALIZED" in s for s in seen)
+            with statements() as seen:
+                scanned = _search(user, q=q, rows=2, start=start, fq="name:*", **extra,
+                                  **{"facet.field": FACETS[:-1] + ', "num_resources"]'})
+            assert any("MATERIALIZED" in s for s in seen)
+            assert stat["count"] == scanned["count"]
+            assert stat["facets"] == {k: v for k, v in scanned["facets"].items() if k != "num_resources"}
+            assert [d["name"] for d in stat["results"]] == [d["name"] for d in scanned["results"]], (user, start)
+
+
+def test_words_with_digits_or_fields_are_counted_in_one_scan(territory):
+    for q in ("budget 2015", "title:budget", '"budget primitif"', "budg*"):
+        with statements() as seen:
+            _search(None, q=q, fq="name:*", **{"facet.field": FACETS})
+        assert any("MATERIALIZED" in s for s in seen), q
+
+
+def test_quotes_in_filters_reach_ts_stat_as_data(territory):
+    # ts_stat() runs the matching query as text: the values of the filters
+    # are quoted into it. Hostile ones must stay data.
+    expected = _search(None, q="commune", fq="name:*")["count"]
+    for value in ("l'eau", "x' OR '1'='1", "x'; DROP TABLE package; --", "x\\'; SELECT pg_sleep(5); --"):
+        fq = f'name:* -name:"{value}" -license_id:"{value}"'
+        with statements() as seen:
+            result = _search(None, q="commune", fq=fq, **{"facet.field": FACETS})
+        assert any("ts_stat(" in s for s in seen), value
+        assert result["count"] == expected, value
+    assert helpers.call_action("package_show", id="jeu-0")["name"] == "jeu-0"
