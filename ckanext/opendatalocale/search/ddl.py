@@ -6,6 +6,8 @@ database, migrations included), so both paths share this one definition.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 TABLE = "opendatalocale_search_index"
 FACET_TABLE = "opendatalocale_search_facet"
 DOCUMENT_TABLE = "opendatalocale_search_document"
@@ -345,3 +347,11 @@ RECOUNT_STATEMENTS = [
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     """,
 ]
+
+
+def migrate(execute: Callable[[str], object], *, recount: bool) -> None:
+    """What each migration of the index runs: the statements (idempotent: on
+    any database they create only what is missing), then, where rows change
+    shape, the recount that fills them."""
+    for statement in STATEMENTS + (RECOUNT_STATEMENTS if recount else []):
+        execute(statement)

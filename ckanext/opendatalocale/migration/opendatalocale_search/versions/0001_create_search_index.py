@@ -16,8 +16,7 @@ depends_on = None
 
 
 def upgrade():
-    for statement in ddl.STATEMENTS:
-        op.execute(sa.text(statement))
+    ddl.migrate(lambda statement: op.execute(sa.text(statement)), recount=False)
 
 
 def downgrade():

@@ -21,10 +21,9 @@ depends_on = None
 def upgrade():
     # Every statement is idempotent: on a new database 0001 already made the
     # final schema and this only recounts an empty index.
-    for statement in ddl.STATEMENTS + ddl.RECOUNT_STATEMENTS:
-        op.execute(sa.text(statement))
     # The recount rewrites every row that has facet values, which stores it
     # in the new, narrower layout.
+    ddl.migrate(lambda statement: op.execute(sa.text(statement)), recount=True)
 
 
 def downgrade():

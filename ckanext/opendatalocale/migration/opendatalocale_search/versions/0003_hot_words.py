@@ -19,9 +19,7 @@ depends_on = None
 
 
 def upgrade():
-    # Idempotent statements: they create only what is missing.
-    for statement in ddl.STATEMENTS:
-        op.execute(sa.text(statement))
+    ddl.migrate(lambda statement: op.execute(sa.text(statement)), recount=False)
 
 
 def downgrade():

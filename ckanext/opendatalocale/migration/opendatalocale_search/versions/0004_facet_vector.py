@@ -18,8 +18,7 @@ depends_on = None
 def upgrade():
     # Idempotent: adds the column and function, then the recount fills the
     # vector of every dataset already indexed.
-    for statement in ddl.STATEMENTS + ddl.RECOUNT_STATEMENTS:
-        op.execute(sa.text(statement))
+    ddl.migrate(lambda statement: op.execute(sa.text(statement)), recount=True)
 
 
 def downgrade():
