@@ -33,14 +33,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 @contextmanager
 def serve(wsgi_app) -> Iterator[str]:
     """``wsgi_app`` behind a real HTTP server in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve_ckan(lambda _base: None, lambda: wsgi_app) as base:
+        yield base
 
 
 @contextmanager
