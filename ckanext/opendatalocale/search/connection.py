@@ -207,9 +207,9 @@ class PostgresSolr:
             # One snapshot for the generation and every count.
             conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": HOT_WORD_TABLE})
+            for statement in ddl.HOT_WORD_CLEAR_STATEMENTS:
+                conn.execute(sa.text(statement))
             if self.hot_words <= 0:
-                conn.execute(sa.text(ddl.HOT_WORD_STATEMENTS[0]))
-                conn.execute(sa.text(ddl.HOT_WORD_STATEMENTS[1]))
                 return
             rows = conn.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar() or 1
             params = {"limit": int(self.hot_words), "min_documents": max(1, int(self.hot_word_min_documents)),
@@ -426,14 +426,7 @@ class _SearchPlan:
         params["_fields"] = names + [""]
         statement = sa.text(f"SELECT field, value, sum(n) FROM {FACET_TABLE} "
                             f"WHERE {' AND '.join(conditions)} GROUP BY field, value")
-        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
-        total = 0
-        for field, value, hits in conn.execute(statement, params):
-            if field == "":
-                total = int(hits)
-            else:
-                counts[field][value] = int(hits)
-        return total, counts
+        return _tally(conn.execute(statement, params))
 
     def _read_hot_counts(self, conn: sa.Connection,
                          names: list[str]) -> tuple[int, dict[str, dict[str, int]]] | None:
@@ -460,23 +453,17 @@ class _SearchPlan:
             WHERE {' AND '.join(conditions)}
             GROUP BY s.field, s.value
             """)
-        hot, total = False, 0
-        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
-        for part, field, value, hits in conn.execute(statement, params):
-            if part == 0:
-                hot = bool(hits)
-            elif field is None:
-                total = int(hits)
-            else:
-                counts[field][value] = int(hits)
-        return (total, counts) if hot else None
+        rows = conn.execute(statement, params).all()
+        if not any(part == 0 and hits for part, _field, _value, hits in rows):
+            return None
+        return _tally((field, value, hits) for part, field, value, hits in rows if part == 1)
 
     def _word_page(self, conn: sa.Connection) -> list[dict[str, Any]]:
-        """The page of a one-word query without ranking every match.
+        """The page of a query of plain words without ranking every match.
 
-        Only the rows whose rank vector holds the word score above zero; in a
-        relevance order they come first, the others follow in the order of the
-        remaining sort keys, as they would after ranking all of them.
+        Only the rows whose rank vector holds one of the words score above
+        zero; in a relevance order they come first, the others follow in the
+        order of the remaining sort keys, as they would after ranking all of them.
         """
         if not self.order_by or not self.order_by[0].startswith(self.rank):
             return self._fetch_docs(conn)
@@ -500,18 +487,11 @@ class _SearchPlan:
         inner = _inline(conn, f"SELECT d.facet_vector FROM {FROM_CLAUSE} WHERE {self.where}", self.sql.params)
         if inner is None:
             return None
-        total = 0
-        counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
         statement = sa.text(
             f"SELECT s.field, s.value, t.ndoc FROM ts_stat(:_inner) AS t "
             f"LEFT JOIN {TERM_TABLE} AS s ON s.term_id = CAST(t.word AS integer) "
             f"WHERE t.word = '0' OR s.field = ANY(:_fields)")
-        for field, value, hits in conn.execute(statement, {"_inner": inner, "_fields": names}):
-            if field is None:
-                total = int(hits)
-            else:
-                counts[field][value] = int(hits)
-        return total, counts
+        return _tally(conn.execute(statement, {"_inner": inner, "_fields": names}))
 
     def _page_ids(self, conn: sa.Connection, condition: str, rows: int, start: int) -> list[tuple[str, float]]:
         statement = sa.text(
@@ -627,6 +607,19 @@ class _SearchPlan:
 # Fields CKAN asks for in ``fl`` that a row holds in a column of its own.
 _ROW_COLUMNS = {"id": "d.id", "name": "d.name", "index_id": "d.index_id",
                 "data_dict": "x.data_dict", "validated_data_dict": "x.validated_data_dict"}
+
+
+def _tally(rows: Iterable[Any]) -> tuple[int, dict[str, dict[str, int]]]:
+    """(total, {field: {value: count}}) from (field, value, count) rows, where
+    the row without a field (NULL or '') holds the number of datasets."""
+    total = 0
+    counts: dict[str, dict[str, int]] = collections.defaultdict(dict)
+    for field, value, hits in rows:
+        if field:
+            counts[field][value] = int(hits)
+        else:
+            total = int(hits)
+    return total, counts
 
 
 def _inline(conn: sa.Connection, statement: str, params: dict[str, Any]) -> str | None:

@@ -218,15 +218,18 @@ STATEMENTS = [
     f"CREATE INDEX IF NOT EXISTS {HOT_FACET_TABLE}_word_idx ON {HOT_FACET_TABLE} (word_key)",
 ]
 
-# Choose the hot words and count their facet values, in one snapshot (the
-# caller runs these in a REPEATABLE READ transaction). Candidates are the
+# Choose the hot words (after HOT_WORD_CLEAR_STATEMENTS) and count their
+# facet values, in one snapshot (the caller runs these in a REPEATABLE READ
+# transaction). Candidates are the
 # index's most frequent lexemes, each read as the query a user typing it
 # sends (French stem or plain word), the form one-word queries are looked up
 # by. :limit and :min_documents come from the configuration, :percent is the
 # share of the index sampled.
-HOT_WORD_STATEMENTS = [
+HOT_WORD_CLEAR_STATEMENTS = [
     f"DELETE FROM {HOT_FACET_TABLE}",
     f"DELETE FROM {HOT_WORD_TABLE}",
+]
+HOT_WORD_STATEMENTS = [
     f"""
     INSERT INTO {HOT_WORD_TABLE} (query_text, documents, generation)
     SELECT q::text, documents, (SELECT n FROM {GENERATION_TABLE})
