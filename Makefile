@@ -56,14 +56,14 @@ test-211:
 test-suite:
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) bash scripts/init_db.sh $(VENV) test.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(VENV)/bin/pytest --ckan-ini=test.ini \
-		ckanext/opendatalocale/tests $(SUITE_SELECT) -p no:cacheprovider -W ignore::DeprecationWarning \
+		tests $(SUITE_SELECT) -p no:cacheprovider -W ignore::DeprecationWarning \
 		$(PYTEST_ARGS)
 
 test-core:
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) bash scripts/init_db.sh $(VENV) test.ini
 	cd $$($(VENV)/bin/python -c 'import ckan, os; print(os.path.dirname(os.path.dirname(ckan.__file__)))') && \
-	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(CURDIR)/$(VENV)/bin/pytest --ckan-ini=$(CURDIR)/test.ini \
-		$(CORE_SEARCH_TESTS) $(CORE_SEARCH_DESELECT) -p ckanext.opendatalocale.tests.core_contract \
+	PYTHONPATH=$(CURDIR) CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(CURDIR)/$(VENV)/bin/pytest --ckan-ini=$(CURDIR)/test.ini \
+		$(CORE_SEARCH_TESTS) $(CORE_SEARCH_DESELECT) -p tests.core_contract \
 		-p no:cacheprovider -W ignore::DeprecationWarning \
 		-q $(PYTEST_ARGS)
 

@@ -31,7 +31,21 @@ setup(
     long_description_content_type="text/markdown",
     license="AGPL-3.0-or-later",
     python_requires=">=3.10",
-    packages=find_namespace_packages(include=["ckanext", "ckanext.*"]),
+    # schemas/ and i18n/ live at the repository's top level (the design card's
+    # layout) and are installed inside the package.
+    packages=find_namespace_packages(include=["ckanext", "ckanext.*"])
+    + ["ckanext.opendatalocale.schemas", "ckanext.opendatalocale.i18n"],
+    package_dir={
+        "ckanext.opendatalocale.schemas": "schemas",
+        "ckanext.opendatalocale.i18n": "i18n",
+    },
+    package_data={
+        "ckanext.opendatalocale.schemas": ["*.yaml", "*.json", "*.md", "scdl/*.json", "scdl/*.md",
+                                           "scdl/*/*/*"],
+        "ckanext.opendatalocale.i18n": ["*.pot", "*/LC_MESSAGES/*.po", "*/LC_MESSAGES/*.mo"],
+    },
+    # Translation sources (i18n/fragments) are merged by scripts/build_i18n.py, not shipped.
+    exclude_package_data={"ckanext.opendatalocale.i18n": ["fragments/*"]},
     include_package_data=True,
     zip_safe=False,
     install_requires=install_requires,

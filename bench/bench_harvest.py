@@ -142,7 +142,7 @@ class Catalogue:
         self.requests = 0
 
     def answer(self, request: Any) -> Any:
-        from ckanext.opendatalocale.tests.http_server import Reply
+        from tests.http_server import Reply
 
         self.requests += 1
         query = {k: v[0] for k, v in request.query.items()}
@@ -305,7 +305,7 @@ def main() -> int:
     from ckan.plugins import toolkit as tk
 
     from ckanext.opendatalocale.harvesters.ods import OdsHarvester
-    from ckanext.opendatalocale.tests.http_server import FaultServer
+    from tests.http_server import FaultServer
 
     OdsHarvester.wall = wall
     app = make_app(load_config(args.ini))

@@ -41,8 +41,7 @@ OUR_PYTHON = Path(sys.executable)
 VALIDATA_VENV = REPO / ".venv-validata"
 VALIDATA_PYTHON = VALIDATA_VENV / "bin" / "python"
 SCHEMA_CANDIDATES = [
-    REPO / "ckanext/opendatalocale/schemas/scdl/subventions/2.1.1/schema.json",
-    REPO.parent / "shared/reference/scdl/subventions/versions/2.1.1/schema.json",
+    REPO / "schemas/scdl/subventions/2.1.1/schema.json",
 ]
 ERROR_RATE = 0.01
 

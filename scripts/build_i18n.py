@@ -1,10 +1,12 @@
 """Build the suite's gettext catalogue.
 
-Messages are extracted from the Python code and templates; French translations
-live in ``i18n/fragments/<feature>.fr.po`` (one file per feature, so features
-can be translated independently). This script merges them into
-``i18n/fr/LC_MESSAGES/ckanext-opendatalocale.po``, compiles the ``.mo`` CKAN
-loads, and with ``--check`` fails when a message has no French translation.
+Messages are extracted from the Python code and templates into the template
+``i18n/ckanext-opendatalocale.pot``; French translations live in
+``i18n/fragments/<feature>.fr.po`` (one file per feature, so features can be
+translated independently; the fragments are sources and do not ship). This
+script merges them into ``i18n/fr/LC_MESSAGES/ckanext-opendatalocale.po``,
+compiles the ``.mo`` CKAN loads, and with ``--check`` fails when a message has
+no French translation or a committed file is stale.
 
     python scripts/build_i18n.py            # write the .po and .mo
     python scripts/build_i18n.py --check    # fail if a message is untranslated or the files are stale
@@ -20,7 +22,7 @@ from babel.messages.extract import extract_from_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ckanext" / "opendatalocale"
-I18N = PACKAGE / "i18n"
+I18N = ROOT / "i18n"
 DOMAIN = "ckanext-opendatalocale"
 METHOD_MAP = [
     ("**/tests/**", "ignore"),
@@ -56,18 +58,32 @@ def _translations(catalogue: polib.POFile) -> dict[str, object]:
     return {e.msgid: (e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in catalogue}
 
 
+METADATA = {
+    "Project-Id-Version": DOMAIN,
+    "MIME-Version": "1.0",
+    "Content-Type": "text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding": "8bit",
+}
+
+
+def template(messages: dict[tuple[str, str | None], list[str]]) -> polib.POFile:
+    """The .pot: every message of the code, without translations."""
+    pot = polib.POFile()
+    pot.metadata = dict(METADATA)
+    for (msgid, plural), places in sorted(messages.items()):
+        entry = polib.POEntry(msgid=msgid, occurrences=[tuple(p.rsplit(":", 1)) for p in places[:3]])
+        if plural:
+            entry.msgid_plural = plural
+            entry.msgstr_plural = {0: "", 1: ""}
+        pot.append(entry)
+    return pot
+
+
 def build(check: bool) -> int:
     messages = extract()
     translations = load_translations()
     catalogue = polib.POFile()
-    catalogue.metadata = {
-        "Project-Id-Version": DOMAIN,
-        "Language": "fr",
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-        "Plural-Forms": "nplurals=2; plural=(n > 1);",
-    }
+    catalogue.metadata = {**METADATA, "Language": "fr", "Plural-Forms": "nplurals=2; plural=(n > 1);"}
     missing = []
     for (msgid, plural), places in sorted(messages.items()):
         known = translations.get(msgid)
@@ -88,13 +104,19 @@ def build(check: bool) -> int:
         if not any(msgid == key[0] for key in messages):
             catalogue.append(known)
     target = I18N / "fr" / "LC_MESSAGES"
+    pot_file = I18N / f"{DOMAIN}.pot"
+    pot = template(messages)
     if check:
         committed = target / f"{DOMAIN}.po"
         if not committed.exists() or _translations(polib.pofile(str(committed))) != _translations(catalogue):
             print("The French catalogue is out of date: run python scripts/build_i18n.py",
                   file=sys.stderr)
             return 1
+        if not pot_file.exists() or {e.msgid for e in polib.pofile(str(pot_file))} != {e.msgid for e in pot}:
+            print(f"{pot_file.name} is out of date: run python scripts/build_i18n.py", file=sys.stderr)
+            return 1
     else:
+        pot.save(str(pot_file))
         target.mkdir(parents=True, exist_ok=True)
         catalogue.save(str(target / f"{DOMAIN}.po"))
         catalogue.save_as_mofile(str(target / f"{DOMAIN}.mo"))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Regenerate the SCDL schemas shipped in ckanext/opendatalocale/schemas/scdl/.
+"""Regenerate the SCDL schemas shipped in schemas/scdl/.
 
 Source: either a checkout of github.com/datagouv/schema.data.gouv.fr (the
 catalogue is ``site/.vuepress/public/schemas-scdl.json`` and every version sits

@@ -1,11 +1,11 @@
 """One gettext catalogue for the whole suite, whichever plugins are enabled."""
 from __future__ import annotations
 
-import os
-
 from ckan.lib.plugins import DefaultTranslation
 
-I18N_DIRECTORY = os.path.join(os.path.dirname(__file__), "i18n")
+from .resources import data_dir
+
+I18N_DIRECTORY = str(data_dir("i18n"))
 DOMAIN = "ckanext-opendatalocale"
 
 

@@ -4,9 +4,9 @@ List it before ckanext-scheming: since CKAN 2.10 the plugins listed first win
 template overrides, and ours extend scheming's form and CKAN's resource page::
 
     ckan.plugins = opendatalocale_search opendatalocale_scdl scheming_datasets scheming_organizations
-    scheming.dataset_schemas = ckanext.opendatalocale:schemas/dataset.yaml
-    scheming.organization_schemas = ckanext.opendatalocale:schemas/organization.yaml
-    scheming.presets = ckanext.scheming:presets.json ckanext.opendatalocale:schemas/presets.yaml
+    scheming.dataset_schemas = ckanext.opendatalocale.schemas:dataset.yaml
+    scheming.organization_schemas = ckanext.opendatalocale.schemas:organization.yaml
+    scheming.presets = ckanext.scheming:presets.json ckanext.opendatalocale.schemas:presets.yaml
 
 Licences: unless ``licenses_group_url`` is set, the list shipped in
 ``schemas/licenses.json`` is used: Licence Ouverte 2.0 is ``lo-2.0`` (1.0 is
@@ -16,7 +16,6 @@ default list so existing and harvested datasets keep theirs.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import ckan.plugins as p
@@ -24,12 +23,13 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.plugin_order import warn_if_listed_after
+from ckanext.opendatalocale.resources import data_dir
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 from . import utils
 
 
-LICENSES_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "schemas", "licenses.json")
+LICENSES_FILE = str(data_dir("schemas") / "licenses.json")
 SCHEMA_FACET = "scdl_schema"
 VERSION_FACET = "scdl_schema_ref"
 

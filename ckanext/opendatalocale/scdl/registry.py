@@ -7,7 +7,7 @@ the catalogue version, never by the ``version`` string written inside the JSON
 
 Two sources are merged:
 
-* the shipped set, ``ckanext/opendatalocale/schemas/scdl/catalog.json`` plus
+* the shipped set, ``schemas/scdl/catalog.json`` (package ``ckanext.opendatalocale.schemas``) plus
   ``<slug>/<version>/schema.json`` files (always present, never removed);
 * an optional store directory written by :mod:`.sync`, same ``catalog.json``
   format, adding versions (and schemas) published after the package was built.
@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "schemas" / "scdl"
+from ckanext.opendatalocale.resources import data_dir
+
+SHIPPED_DIR = data_dir("schemas") / "scdl"
 CATALOG_FILE = "catalog.json"
 CATALOG_FORMAT = "opendatalocale-scdl-catalog/1"
 SCHEMA_SITE = "https://schema.data.gouv.fr"
