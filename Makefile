@@ -18,12 +18,13 @@ CORE_SEARCH_TESTS = \
 # Excluded, with the reason in README.md ("CKAN core tests").
 CORE_SEARCH_DESELECT =
 
-.PHONY: help install services browser demo test test-suite test-core test-211 bench i18n clean
+.PHONY: help install services browser demo test test-suite test-core test-211 bench i18n package-check clean
 
 help:
 	@echo "make demo   - install, load the demo territory and serve http://127.0.0.1:5000"
 	@echo "make test   - install and run the whole test suite (CKAN $(CKAN_VERSION) and $(CKAN_211_VERSION))"
 	@echo "make bench  - benchmarks, each figure beside its baseline"
+	@echo "make package-check - build the sdist and wheel, smoke-test the wheel in a fresh CKAN"
 
 install:
 	bash scripts/install_ckan.sh $(VENV) $(CKAN_VERSION)
@@ -67,6 +68,11 @@ test-core:
 		-p no:cacheprovider -W ignore::DeprecationWarning \
 		-q $(PYTEST_ARGS)
 
+# sdist + wheel built and checked (twine), the wheel installed with CKAN in a
+# fresh virtualenv and smoke-tested (plugins, migrations, CLI, a dataset found).
+package-check: services
+	bash scripts/package_check.sh $(CKAN_VERSION)
+
 bench: install services
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_bench bash scripts/init_db.sh $(VENV) bench/bench.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_bench $(VENV)/bin/python bench/bench_search.py bench/bench.ini
@@ -76,4 +82,4 @@ bench: install services
 	done
 
 clean:
-	rm -rf var build *.egg-info
+	rm -rf var build dist *.egg-info

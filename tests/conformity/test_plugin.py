@@ -8,12 +8,14 @@ from click.testing import CliRunner
 
 from ckan.tests import factories, helpers
 
-from ckanext.opendatalocale.cli import opendatalocale
-from ckanext.opendatalocale.conformity import cli  # noqa: F401 - attaches the commands
+from ckanext.opendatalocale.cli import suite_group
+from ckanext.opendatalocale.conformity import cli as feature_cli
 from ckanext.opendatalocale.conformity.model import ConformityResult
 from tests.helpers import fixture_path
 
 from .glue import CKAN_MARKS, INVALID, SCHEMA, VALID, VERSION, clean_queue, run_jobs, sample_bytes  # noqa: F401
+
+opendatalocale = suite_group(*feature_cli.COMMANDS)
 
 pytestmark = CKAN_MARKS
 

@@ -10,14 +10,16 @@ from ckan import model
 from ckan.tests import factories
 from click.testing import CliRunner
 
-from ckanext.opendatalocale.cli import opendatalocale
-from ckanext.opendatalocale.dashboard import cli as _cli  # noqa: F401 - attaches the commands
+from ckanext.opendatalocale.cli import suite_group
+from ckanext.opendatalocale.dashboard import cli as feature_cli
 from ckanext.opendatalocale.dashboard import jobs, refresh
 from ckanext.opendatalocale.dashboard.model import collectivite
 from tests.helpers import fixture_path
 from ckanext.opendatalocale.territories import store
 
 from .conftest import ALLAIRE, PLUGINS
+
+opendatalocale = suite_group(*feature_cli.COMMANDS)
 
 pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS),
               pytest.mark.usefixtures("with_plugins")]

@@ -7,11 +7,13 @@ import pytest
 from ckan.plugins import toolkit as tk
 from ckan.tests import factories, helpers
 
-from ckanext.opendatalocale.cli import opendatalocale
-from ckanext.opendatalocale.harvesters import cli as harvest_cli  # noqa: F401 - attaches `harvest`
+from ckanext.opendatalocale.cli import suite_group
+from ckanext.opendatalocale.harvesters import cli as feature_cli
 from tests.harvesters.conftest import (HARVEST_CONFIG_MARKS, SUBVENTIONS_FIELDS, FakeCatalogue,
                                                               FakeDatagouv, FakeOds)
 from tests.http_server import RecordedRequest, Reply
+
+opendatalocale = suite_group(*feature_cli.COMMANDS)
 
 pytestmark = HARVEST_CONFIG_MARKS
 

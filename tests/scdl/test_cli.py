@@ -8,13 +8,15 @@ import ckan.plugins.toolkit as tk
 import pytest
 from click.testing import CliRunner
 
-from ckanext.opendatalocale.cli import opendatalocale
+from ckanext.opendatalocale.cli import suite_group
 from ckanext.opendatalocale.scdl import cli, utils
 from ckanext.opendatalocale.scdl.registry import get_registry
 from tests.helpers import fixture_path
 from tests.http_server import Reply
 
 from .glue import CKAN_MARKS
+
+opendatalocale = suite_group(*cli.COMMANDS)
 
 pytestmark = CKAN_MARKS
 

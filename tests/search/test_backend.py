@@ -352,8 +352,10 @@ def test_optimize_repairs_term_ids_and_prunes_unused_terms():
 
 
 def test_optimize_command_vacuums_the_index_after_a_rebuild(cli):
-    from ckanext.opendatalocale.cli import opendatalocale
-    from ckanext.opendatalocale.search import cli as search_cli  # noqa: F401 - attaches `search`
+    from ckanext.opendatalocale.cli import suite_group
+    from ckanext.opendatalocale.search import cli as search_cli
+
+    opendatalocale = suite_group(*search_cli.COMMANDS)
     from ckanext.opendatalocale.search import ddl
 
     factories.Dataset(name="kept", title="Budget", tags=[{"name": "finances"}])

@@ -9,18 +9,12 @@ from typing import Any
 
 import click
 
-from ckanext.opendatalocale.cli import opendatalocale
+from ckanext.opendatalocale.web import language
 
 EXIT_VALID, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
-def _lang() -> str:
-    import ckan.plugins.toolkit as tk
-
-    return "fr" if str(tk.config.get("ckan.locale_default") or "").startswith("fr") else "en"
-
-
-@opendatalocale.command("validate")
+@click.command("validate")
 @click.argument("source")
 @click.option("--schema", "schema_ref", required=True,
               help="Schema name, optionally with a version: scdl/subventions or scdl/subventions@2.1.1")
@@ -38,14 +32,14 @@ def validate_command(source: str, schema_ref: str, output: str, max_errors: int 
     try:
         entry = registry().get(name, version or None)
     except UnknownSchema as exc:
-        click.echo(exc.message[_lang()], err=True)
+        click.echo(exc.message[language()], err=True)
         sys.exit(EXIT_ERROR)
     limits = settings.limits()
     if "://" in source:
         try:
             stream, _hash, _size = jobs.spool(jobs.url_chunks(source), limits.max_bytes)
         except jobs.SourceUnavailable as exc:
-            note = exc.note[_lang()] if isinstance(exc.note, dict) else exc.note
+            note = exc.note[language()] if isinstance(exc.note, dict) else exc.note
             click.echo(note, err=True)
             sys.exit(EXIT_ERROR)
         target: Any = stream
@@ -56,7 +50,7 @@ def validate_command(source: str, schema_ref: str, output: str, max_errors: int 
     if output == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        lang = _lang()
+        lang = language()
         click.echo(f"{entry.name} {entry.version}: {report.status}")
         click.echo(report.summary[lang])
         for error in report.errors:
@@ -68,7 +62,7 @@ def validate_command(source: str, schema_ref: str, output: str, max_errors: int 
     sys.exit({"valid": EXIT_VALID, "invalid": EXIT_INVALID}.get(report.status, EXIT_ERROR))
 
 
-@opendatalocale.group("conformity")
+@click.group("conformity")
 def conformity() -> None:
     """Conformity checks of the portal's resources."""
 
@@ -144,3 +138,6 @@ def run(all_: bool, org: str | None, schema: str | None, stale: bool, force: boo
                 if outcome.get("skipped"):
                     outcomes["unchanged"] += 1
     click.echo(f"{len(ids)} resource(s): " + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "nothing to do"))
+
+
+COMMANDS = [validate_command, conformity]

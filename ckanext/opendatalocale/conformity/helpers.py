@@ -58,7 +58,7 @@ def odl_conformity_outline(resource_id: str) -> dict[str, Any] | None:
     """The last check's summary and first errors in the request language, for the resource page and form."""
     import json
 
-    from ckanext.opendatalocale.scdl.utils import pick
+    from ckanext.opendatalocale.web import pick
 
     from .model import ConformityResult
 

@@ -137,8 +137,8 @@ class ConformityPlugin(SuiteTranslation, p.SingletonPlugin):
     # IClick
 
     def get_commands(self) -> list:
-        from ckanext.opendatalocale.cli import opendatalocale
+        from ckanext.opendatalocale.cli import suite_group
 
-        from . import cli  # noqa: F401 - attaches "conformity" and "validate" to the group
+        from . import cli
 
-        return [opendatalocale]
+        return [suite_group(*cli.COMMANDS)]

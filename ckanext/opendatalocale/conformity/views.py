@@ -9,9 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 import ckan.plugins.toolkit as tk
-from ckan.common import current_user
 
 from ckanext.opendatalocale.csrf import check_csrf
+from ckanext.opendatalocale.web import action_context, language, pick
 
 from . import badges, settings
 from .status import STATUS_UNCHECKED, dataset_status, has_schema, resource_status
@@ -20,31 +20,15 @@ conformity = Blueprint("opendatalocale_conformity", __name__)
 CACHE_HEADER = "X-Odl-Cache-Control"
 
 
-def _context() -> dict[str, Any]:
-    return {"user": current_user.name if current_user else "", "auth_user_obj": current_user}
-
-
-def _language() -> str:
-    from ckanext.opendatalocale.scdl.utils import language
-
-    return language()
-
-
-def _pick(message: Any) -> str:
-    from ckanext.opendatalocale.scdl.utils import pick
-
-    return pick(message)
-
-
 def _report_or_404(resource_id: str) -> dict[str, Any]:
     try:
-        return tk.get_action("conformity_report_show")(_context(), {"id": resource_id, "history": True})
+        return tk.get_action("conformity_report_show")(action_context(), {"id": resource_id, "history": True})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Resource not found"))
 
 
 def _svg_response(status: str) -> Response:
-    lang = request.args.get("lang") or ("fr" if _language() == "fr" else "en")
+    lang = request.args.get("lang") or ("fr" if language() == "fr" else "en")
     svg = badges.render(status, "fr" if lang == "fr" else "en")
     etag = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32]
     if etag in request.if_none_match:
@@ -69,7 +53,7 @@ def resource_badge(id: str) -> Response:
 
 def dataset_badge(id: str) -> Response:
     try:
-        dataset = tk.get_action("package_show")(_context(), {"id": id})
+        dataset = tk.get_action("package_show")(action_context(), {"id": id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Dataset not found"))
     return _svg_response(dataset_status(dataset) or STATUS_UNCHECKED)
@@ -108,7 +92,7 @@ def _schema_page(name: str | None) -> str | None:
 
 def report(id: str) -> str:
     data = _report_or_404(id)
-    context = _context()
+    context = action_context()
     resource = tk.get_action("resource_show")(context, {"id": id})
     dataset = tk.get_action("package_show")(context, {"id": resource["package_id"]})
     result = data.get("result") or {}
@@ -125,14 +109,14 @@ def report(id: str) -> str:
         "status": data["status"],
         "result": result,
         "report": full,
-        "summary": _pick(full.get("summary")),
-        "fatal": _pick((full.get("fatal") or {}).get("message")),
+        "summary": pick(full.get("summary")),
+        "fatal": pick((full.get("fatal") or {}).get("message")),
         "by_type": sorted((full.get("counts") or {}).get("by_type", {}).items(), key=lambda i: -i[1]),
         "by_column": sorted((full.get("counts") or {}).get("by_column", {}).items(), key=lambda i: -i[1]),
         "groups": _group_errors(full.get("errors") or []),
-        "hints": {k: _pick(v) for k, v in (full.get("hints") or {}).items()},
-        "warnings": [_pick(w.get("message")) for w in full.get("warnings") or []],
-        "pick": _pick,
+        "hints": {k: pick(v) for k, v in (full.get("hints") or {}).items()},
+        "warnings": [pick(w.get("message")) for w in full.get("warnings") or []],
+        "pick": pick,
         "schema_page": _schema_page(data.get("schema_name")),
         "can_edit": can_edit,
         "stale": has_schema(resource) and resource_status(resource) == STATUS_UNCHECKED and bool(result),
@@ -142,7 +126,7 @@ def report(id: str) -> str:
 def validate_now(id: str) -> Any:
     check_csrf()
     try:
-        tk.get_action("conformity_resource_validate")(_context(), {"id": id, "force": True})
+        tk.get_action("conformity_resource_validate")(action_context(), {"id": id, "force": True})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Unauthorized to check this resource"))
     except tk.ObjectNotFound:
@@ -154,7 +138,7 @@ def validate_now(id: str) -> Any:
 def accept_suggestion(id: str) -> Any:
     check_csrf()
     try:
-        resource = tk.get_action("conformity_suggestion_accept")(_context(), {"id": id})
+        resource = tk.get_action("conformity_suggestion_accept")(action_context(), {"id": id})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Unauthorized to edit this resource"))
     except tk.ObjectNotFound:

@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 import ckan.plugins.toolkit as tk
 
-from ckanext.opendatalocale.cli import opendatalocale
 from ckanext.opendatalocale.territories import reference, store
 
 
@@ -22,7 +21,7 @@ def _commit():
     model.Session.commit()
 
 
-@opendatalocale.group(short_help="Collectivités reference and ATD territories")
+@click.group(short_help="Collectivités reference and ATD territories")
 def territories() -> None:
     """Load the collectivités reference and define ATD territories."""
 
@@ -83,7 +82,7 @@ def define(name: str, slug: str | None, deps, epcis, sirens, orgs, description: 
                                                                       count=len(members)))
 
 
-@opendatalocale.group(short_help="ATD dashboard snapshots")
+@click.group(short_help="ATD dashboard snapshots")
 def dashboard() -> None:
     """Compute the dashboard's indicators."""
 
@@ -105,3 +104,6 @@ def refresh(slug: str | None) -> None:
         _commit()
         click.echo(tk._("{slug}: {open} of {count} collectivités open.").format(
             slug=territory["slug"], open=kpis["open"], count=kpis["collectivites"]))
+
+
+COMMANDS = [territories, dashboard]

@@ -6,16 +6,17 @@ from typing import Any, Iterable
 import ckan.plugins.toolkit as tk
 from markupsafe import Markup, escape
 
+from ckanext.opendatalocale import web
 
+
+# Defined here (not aliased) so that toolkit.blanket.helpers registers them.
 def odl_dashboard_lang() -> str:
-    return "fr" if (tk.h.lang() or "fr").startswith("fr") else "en"
+    return web.language()
 
 
 def odl_dashboard_text(message: Any) -> str:
     """Pick the page language from a bilingual {"fr", "en"} message."""
-    if isinstance(message, dict):
-        return message.get(odl_dashboard_lang()) or message.get("fr") or ""
-    return "" if message is None else str(message)
+    return web.pick(message)
 
 
 def odl_dashboard_percent(ratio: Any) -> str:

@@ -18,7 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ckanext.opendatalocale.conformity import facts as conformity_facts
 from ckanext.opendatalocale.conformity import messages
+from ckanext.opendatalocale.conformity import status as conformity_status
 from ckanext.opendatalocale.territories.bands import population_band
 from ckanext.opendatalocale.territories.obligation import Obligation
 from ckanext.opendatalocale.territories.reference import Collectivite
@@ -215,31 +217,6 @@ LEFT JOIN last_ok lo ON lo.source_id = s.source_id
 """
 
 
-# The latest report of each resource; the cast to JSON happens after DISTINCT ON picked it.
-ERROR_TYPES_SQL = """
-SELECT latest.resource_id, doc -> 'counts' -> 'by_type' AS by_type, doc -> 'fatal' ->> 'type' AS fatal
-FROM (SELECT DISTINCT ON (resource_id) resource_id, report FROM odl_conformity_result
-      WHERE resource_id = ANY(:ids) ORDER BY resource_id, created DESC) latest
-CROSS JOIN LATERAL (SELECT CAST(latest.report AS json) AS doc) parsed
-"""
-
-
-def fetch_error_types(conn: sa.engine.Connection, ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    """``{resource_id: {error type: count}}`` from the conformity results table when it exists
-    (a failed check counts its fatal error type once), else ``{}``."""
-    if not ids or not conn.execute(sa.text("SELECT to_regclass('odl_conformity_result') IS NOT NULL")).scalar():
-        return {}
-    result: dict[str, dict[str, int]] = {}
-    for start in range(0, len(ids), 5000):
-        for resource_id, by_type, fatal in conn.execute(sa.text(ERROR_TYPES_SQL),
-                                                        {"ids": list(ids[start:start + 5000])}):
-            counts = {str(k): int(v) for k, v in (by_type or {}).items() if _int_or_none(v)}
-            if fatal:
-                counts[fatal] = counts.get(fatal, 0) + 1
-            result[resource_id] = counts
-    return result
-
-
 def fetch_harvest(conn: sa.engine.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``{package_id: source health}`` when ckanext-harvest's tables exist, else ``{}``."""
     if not conn.execute(sa.text("SELECT to_regclass('harvest_object') IS NOT NULL")).scalar():
@@ -287,12 +264,13 @@ def fetch_datasets(conn: sa.engine.Connection, sirens: Iterable[str],
                 created=r["created"], last_modified=r["last_modified"],
                 schema_name=extras.get("schema_name") or None,
                 schema_version=extras.get("schema_version") or None,
-                conformity_status=extras.get("conformity_status") or "unchecked",
+                # The conformity feature decides the state, as on the badge.
+                conformity_status=conformity_status.resource_status(extras),
                 conformity_error_count=_int_or_none(extras.get("conformity_error_count")),
                 conformity_validated_at=extras.get("conformity_validated_at") or None))
     failing = [r for resources in by_id.values() for r in resources
                if r.schema_name and r.conformity_status in ("invalid", "error")]
-    error_types = fetch_error_types(conn, [r.id for r in failing])
+    error_types = conformity_facts.error_types(conn, [r.id for r in failing])
     for resource in failing:
         resource.error_types = error_types.get(resource.id)
     harvest = fetch_harvest(conn, ids)

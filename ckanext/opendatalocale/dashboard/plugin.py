@@ -23,8 +23,8 @@ class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
         tk.add_template_directory(config, "templates")
 
     def get_commands(self):
-        from ckanext.opendatalocale.cli import opendatalocale
+        from ckanext.opendatalocale.cli import suite_group
 
-        from . import cli  # noqa: F401 - attaches the sub-commands
+        from . import cli
 
-        return [opendatalocale]
+        return [suite_group(*cli.COMMANDS)]

@@ -16,6 +16,7 @@ from ckanext.opendatalocale.territories.reference import geometry_to_svg_paths
 from . import refresh, table
 from .model import snapshot
 from .settings import expected_schemas
+from ckanext.opendatalocale.web import action_context
 
 dashboard = Blueprint("opendatalocale_dashboard", __name__, url_prefix="/territoire")
 
@@ -24,13 +25,9 @@ CONSOLIDATION_MAX_BYTES = 50 * 1024 * 1024  # per resource
 MAP_INDICATORS = ("level", "open", "obligation", "scdl", "conformity", "freshness")
 
 
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
-
-
 def _call(action: str, data: dict[str, Any]) -> Any:
     try:
-        return tk.get_action(action)(_context(), data)
+        return tk.get_action(action)(action_context(), data)
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Territory not found"))
     except tk.NotAuthorized:
@@ -173,7 +170,7 @@ def collectivite(slug: str, siren: str):
         action = "dashboard_note_create" if request.form.get("kind") == "note" else "dashboard_override_create"
         payload = {"id": slug, "siren": siren, **{k: request.form.get(k) for k in ("text", "status", "reason")}}
         try:
-            tk.get_action(action)(_context(), payload)
+            tk.get_action(action)(action_context(), payload)
             tk.h.flash_success(tk._("Saved."))
         except tk.NotAuthorized:
             return tk.abort(403, tk._("Not authorised to see this page"))
@@ -274,6 +271,3 @@ dashboard.add_url_rule("/<slug>/collectivite/<siren>", view_func=collectivite, e
 dashboard.add_url_rule("/<slug>/consolide/<schema>.csv", view_func=consolide, endpoint="consolide")
 dashboard.add_url_rule("/<slug>/actualiser", view_func=refresh_now, endpoint="refresh", methods=["POST"])
 
-
-def get_blueprints():
-    return [dashboard]

@@ -5,7 +5,6 @@ import json
 
 import click
 
-from ckanext.opendatalocale.cli import opendatalocale
 from ckanext.opendatalocale.harvesters import common
 from ckanext.opendatalocale.harvesters.registry import HARVESTERS, harvester_for
 
@@ -55,4 +54,4 @@ def preview(source_type: str, url: str, config: str | None, limit: int, as_json:
     click.echo(f"{len(datasets)} dataset(s)")
 
 
-opendatalocale.add_command(harvest)
+COMMANDS = [harvest]

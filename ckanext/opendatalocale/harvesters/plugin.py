@@ -40,8 +40,8 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
                              "ckanext-harvest's source form hides the preview button")
 
     def get_commands(self) -> list:
-        from ckanext.opendatalocale.cli import opendatalocale
+        from ckanext.opendatalocale.cli import suite_group
 
-        from . import cli  # noqa: F401 - attaches `harvest` to the group
+        from . import cli
 
-        return [opendatalocale]
+        return [suite_group(*cli.COMMANDS)]

@@ -15,7 +15,6 @@ from flask import Blueprint, g, request
 
 import ckan.lib.navl.dictization_functions as dict_fns
 import ckan.plugins.toolkit as tk
-from ckan.common import current_user
 from ckan.logic import clean_dict, parse_params, tuplize_dict
 from ckan.views.dataset import CreateView, EditView
 from ckanext.harvest.utils import DATASET_TYPE_NAME as SOURCE_TYPE
@@ -23,6 +22,7 @@ from ckanext.harvest.utils import DATASET_TYPE_NAME as SOURCE_TYPE
 from ckanext.opendatalocale.csrf import check_csrf
 
 from .registry import kind_for_source_type
+from ckanext.opendatalocale.web import action_context
 
 harvest_preview = Blueprint("opendatalocale_harvest", __name__)
 
@@ -37,10 +37,6 @@ def _form_data() -> dict[str, Any]:
     ignored = {PREVIEW_BUTTON, "save", tk.config.get("WTF_CSRF_FIELD_NAME")}
     params = {key: value for key, value in parse_params(request.form).items() if key not in ignored}
     return clean_dict(dict_fns.unflatten(tuplize_dict(params)))
-
-
-def _context() -> dict[str, Any]:
-    return {"user": current_user.name, "auth_user_obj": current_user}
 
 
 def _field_label(field: str) -> str:
@@ -60,7 +56,7 @@ def run_preview(data: dict[str, Any]) -> dict[str, Any]:
         return result
     try:
         answer = tk.get_action("opendatalocale_harvest_preview")(
-            _context(), {"source_type": kind, "url": (data.get("url") or "").strip(), "config": data.get("config")})
+            action_context(), {"source_type": kind, "url": (data.get("url") or "").strip(), "config": data.get("config")})
     except tk.ValidationError as exc:
         result["problems"] = [(_field_label(field), message)
                               for field, messages in exc.error_dict.items() for message in messages]
@@ -91,7 +87,7 @@ def preview(id: str | None = None) -> Any:
         # Save pressed on a form this view rendered: ckanext-harvest saves it.
         return EditView().post(SOURCE_TYPE, id) if id else CreateView().post(SOURCE_TYPE)
     try:
-        tk.check_access("opendatalocale_harvest_preview", _context())
+        tk.check_access("opendatalocale_harvest_preview", action_context())
     except tk.NotAuthorized as exc:
         return tk.abort(403, str(exc))
     data = _form_data()

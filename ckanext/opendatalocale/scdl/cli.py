@@ -4,7 +4,6 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 import click
 
-from ckanext.opendatalocale.cli import opendatalocale
 from ckanext.opendatalocale.http import from_ckan_config
 
 from . import sync as scdl_sync
@@ -64,4 +63,4 @@ def sync_schemas(catalog_url: str, include: tuple[str, ...], include_all: bool) 
         raise click.exceptions.Exit(1)
 
 
-opendatalocale.add_command(schemas)
+COMMANDS = [schemas]

@@ -6,6 +6,8 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.opendatalocale import web
+
 from . import utils
 from .registry import SchemaEntry
 
@@ -76,7 +78,7 @@ def _license_available(license_id: str) -> bool:
 def form_values(entry: SchemaEntry) -> dict[str, Any]:
     """Query parameters of the pre-filled ``dataset.new`` form."""
     g = guide(entry)
-    title = utils.pick(g.title)
+    title = web.pick(g.title)
     organization = _only_organization()
     if organization:
         title = f"{title} – {organization.get('title') or organization['name']}"

@@ -16,111 +16,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit
 
 from ckanext.opendatalocale.resources import data_dir
+
+# Names, versions and entries are part of the registry's API.
+from .entry import FieldChange, SchemaChanges, SchemaEntry, field_examples, normalize_examples  # noqa: F401
+from .naming import normalize_version, short_slug, sort_versions, version_key  # noqa: F401
+from .resolve import UrlResolver, looks_like_url
 
 SHIPPED_DIR = data_dir("schemas") / "scdl"
 CATALOG_FILE = "catalog.json"
 CATALOG_FORMAT = "opendatalocale-scdl-catalog/1"
 SCHEMA_SITE = "https://schema.data.gouv.fr"
 SCDL_LABEL = "Socle Commun des Données Locales"
-
-# Git refs that mean "whatever the branch holds today".
-_BRANCH_REFS = {"master", "main", "head", "latest", "develop", "dev"}
-_VERSION_RE = re.compile(r"^[vV]?(\d+(?:\.\d+)*)(?:[-+]([0-9A-Za-z.+-]+))?$")
-
-
-# --------------------------------------------------------------------------- versions
-
-
-def normalize_version(raw: str | None) -> str | None:
-    """Return the canonical ``X.Y.Z`` form of a version string, or None.
-
-    ``v1.1.6`` -> ``1.1.6``; ``0.7`` -> ``0.7.0`` (older schema paths use short
-    tags); pre-release suffixes are kept (``1.0.0-rc.1``). ``latest`` and branch
-    names are not versions and give None.
-    """
-    if raw is None:
-        return None
-    text = str(raw).strip()
-    match = _VERSION_RE.match(text)
-    if not match:
-        return None
-    parts = match.group(1).split(".")
-    while len(parts) < 3:
-        parts.append("0")
-    core = ".".join(str(int(p)) for p in parts)
-    return f"{core}-{match.group(2)}" if match.group(2) else core
-
-
-def version_key(version: str) -> tuple:
-    """Sort key ordering versions the semver way (1.10.0 after 1.9.0, 1.0.0-rc before 1.0.0)."""
-    normal = normalize_version(version)
-    if normal is None:
-        return ((-1,), (0, version))
-    core, _, pre = normal.partition("-")
-    numbers = tuple(int(p) for p in core.split("."))
-    if not pre:
-        return (numbers, (1,))
-    pre_parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return (numbers, (0, pre_parts))
-
-
-def sort_versions(versions: Iterable[str]) -> list[str]:
-    return sorted(set(versions), key=version_key)
-
-
-def short_slug(name: str) -> str:
-    """``scdl/deliberations`` -> ``deliberations``, ``etalab/schema-irve-statique`` -> ``irve-statique``."""
-    last = name.rstrip("/").rsplit("/", 1)[-1]
-    for prefix in ("schema-", "schema_"):
-        if last.lower().startswith(prefix) and len(last) > len(prefix):
-            return last[len(prefix):]
-    return last
-
-
-def normalize_examples(raw: Any) -> list[dict[str, str]]:
-    """Catalogue ``examples`` come as ``[{title, path}]`` or as bare URL strings."""
-    examples: list[dict[str, str]] = []
-    for item in raw or []:
-        if isinstance(item, str):
-            examples.append({"title": item.rsplit("/", 1)[-1], "url": item})
-        elif isinstance(item, Mapping):
-            url = item.get("path") or item.get("url")
-            if url:
-                examples.append({"title": str(item.get("title") or url), "url": str(url)})
-    return examples
-
-
-def field_examples(field_descriptor: Mapping[str, Any]) -> list[str]:
-    """The example values of a field, whether upstream wrote ``example`` or ``examples``.
-
-    ``examples`` is non-standard and usually a single string (sometimes a JSON
-    array literal for ``array`` fields, which is itself one example).
-    """
-    values: list[str] = []
-    for key in ("example", "examples"):
-        raw = field_descriptor.get(key)
-        if raw is None:
-            continue
-        if isinstance(raw, list):
-            values.extend(_example_text(v) for v in raw)
-        else:
-            values.append(_example_text(raw))
-    return [v for v in values if v != ""]
-
-
-def _example_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
 
 # --------------------------------------------------------------------------- errors
 
@@ -146,180 +58,6 @@ class UnknownSchema(LookupError):
                 "en": f"Unknown version of schema '{name}': '{version}' (known versions: {known}).",
             }
         super().__init__(self.message["en"])
-
-
-# --------------------------------------------------------------------------- entries
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    name: str
-    # attribute -> (before, after); constraints are compared key by key ("constraints.enum").
-    changes: dict[str, tuple[Any, Any]]
-
-
-@dataclass(frozen=True)
-class SchemaChanges:
-    """What changed between two versions of one schema."""
-
-    name: str
-    from_version: str
-    to_version: str
-    added: list[str]
-    removed: list[str]
-    changed: list[FieldChange]
-    checks_added: list[dict]
-    checks_removed: list[dict]
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.checks_added or self.checks_removed)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "from_version": self.from_version,
-            "to_version": self.to_version,
-            "added": self.added,
-            "removed": self.removed,
-            "changed": [
-                {"name": c.name, "changes": {k: {"before": b, "after": a} for k, (b, a) in c.changes.items()}}
-                for c in self.changed
-            ],
-            "checks_added": self.checks_added,
-            "checks_removed": self.checks_removed,
-        }
-
-
-_COMPARED_FIELD_KEYS = ("type", "format", "title", "description", "trueValues", "falseValues", "arrayItem")
-
-
-@dataclass(frozen=True)
-class SchemaEntry:
-    """One version of one schema. ``descriptor`` is the upstream Table Schema: treat it as read-only."""
-
-    name: str
-    version: str
-    title: str
-    description: str
-    descriptor: dict = field(repr=False, compare=False)
-    url: str = ""
-    slug: str = ""
-    path: Path | None = None
-    custom_checks: list[dict] = field(default_factory=list, repr=False, compare=False)
-    field_names: list[str] = field(default_factory=list, repr=False, compare=False)
-    required_fields: list[str] = field(default_factory=list, repr=False, compare=False)
-    is_latest: bool = False
-    label: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    declared_version: str | None = None
-    homepage: str | None = None
-    contact: str | None = None
-    external_doc: str | None = None
-    examples: list[dict[str, str]] = field(default_factory=list, repr=False, compare=False)
-    labels: list[str] = field(default_factory=list, repr=False, compare=False)
-    is_scdl: bool = True
-    source: str = "shipped"  # "shipped" or "store"
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}@{self.version}"
-
-    @property
-    def fields(self) -> list[dict]:
-        return list(self.descriptor.get("fields") or [])
-
-    def documentation(self) -> list[dict[str, Any]]:
-        """One plain dict per field, for documentation pages and the API."""
-        docs = []
-        for fd in self.fields:
-            constraints = dict(fd.get("constraints") or {})
-            required = bool(constraints.pop("required", False))
-            docs.append(
-                {
-                    "name": fd.get("name"),
-                    "title": fd.get("title") or "",
-                    "type": fd.get("type") or "any",
-                    "format": fd.get("format"),
-                    "description": fd.get("description") or "",
-                    "required": required,
-                    "constraints": constraints,
-                    "examples": field_examples(fd),
-                    "array_item": fd.get("arrayItem"),
-                    "true_values": fd.get("trueValues"),
-                    "false_values": fd.get("falseValues"),
-                }
-            )
-        return docs
-
-    def changes_from(self, previous: "SchemaEntry") -> SchemaChanges:
-        """Fields added, removed and changed since ``previous`` (another version of this schema)."""
-        before = {f.get("name"): f for f in previous.fields}
-        after = {f.get("name"): f for f in self.fields}
-        changed = []
-        for name in (n for n in after if n in before):
-            diff = _field_diff(before[name], after[name])
-            if diff:
-                changed.append(FieldChange(name=name, changes=diff))
-        old_checks, new_checks = previous.custom_checks, self.custom_checks
-        return SchemaChanges(
-            name=self.name,
-            from_version=previous.version,
-            to_version=self.version,
-            added=[n for n in after if n not in before],
-            removed=[n for n in before if n not in after],
-            changed=changed,
-            checks_added=[c for c in new_checks if c not in old_checks],
-            checks_removed=[c for c in old_checks if c not in new_checks],
-        )
-
-    def frictionless_schema(self):
-        """The descriptor as a ``frictionless.Schema`` (frictionless imported lazily)."""
-        from frictionless import Schema
-
-        return Schema.from_descriptor(json.loads(json.dumps(self.descriptor)))
-
-    def as_dict(self, with_descriptor: bool = False) -> dict[str, Any]:
-        data = {
-            "name": self.name,
-            "version": self.version,
-            "slug": self.slug,
-            "title": self.title,
-            "label": dict(self.label),
-            "description": self.description,
-            "url": self.url,
-            "is_latest": self.is_latest,
-            "declared_version": self.declared_version,
-            "homepage": self.homepage,
-            "contact": self.contact,
-            "external_doc": self.external_doc,
-            "examples": list(self.examples),
-            "labels": list(self.labels),
-            "is_scdl": self.is_scdl,
-            "field_names": list(self.field_names),
-            "required_fields": list(self.required_fields),
-            "custom_checks": list(self.custom_checks),
-        }
-        if with_descriptor:
-            data["descriptor"] = self.descriptor
-        return data
-
-
-def _field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    diff: dict[str, tuple[Any, Any]] = {}
-    for key in _COMPARED_FIELD_KEYS:
-        if before.get(key) != after.get(key):
-            diff[key] = (before.get(key), after.get(key))
-    old_c = before.get("constraints") or {}
-    new_c = after.get("constraints") or {}
-    for key in sorted(set(old_c) | set(new_c)):
-        old_v, new_v = old_c.get(key), new_c.get(key)
-        if key == "required":
-            old_v, new_v = bool(old_v), bool(new_v)
-        if old_v != new_v:
-            diff[f"constraints.{key}"] = (old_v, new_v)
-    if field_examples(before) != field_examples(after):
-        diff["examples"] = (field_examples(before), field_examples(after))
-    return diff
 
 
 # --------------------------------------------------------------------------- loading
@@ -443,7 +181,7 @@ class Registry:
         for name in ordered_names:
             for key in {short_slug(name).lower(), name.rsplit("/", 1)[-1].lower()}:
                 self._by_key.setdefault(key, name)
-        self._repos = _RepoIndex(self)
+        self._urls = UrlResolver(self)
 
     # -- queries
 
@@ -486,8 +224,8 @@ class Registry:
         if not ref or not str(ref).strip():
             return None
         text = str(ref).strip()
-        if "://" in text or text.startswith("//") or _looks_like_host(text):
-            return self._resolve_url(text)
+        if looks_like_url(text):
+            return self._urls.resolve(text)
         name, _, version = text.partition("@")
         try:
             return self.get(name.strip(), version.strip() or None)
@@ -511,53 +249,6 @@ class Registry:
         except UnknownSchema:
             return None
 
-    def _resolve_url(self, text: str) -> SchemaEntry | None:
-        if text.startswith("//"):
-            text = "https:" + text
-        elif "://" not in text:
-            text = "https://" + text
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-        if host.startswith("www."):
-            host = host[4:]
-        segments = [s for s in parts.path.split("/") if s]
-        if host == "schema.data.gouv.fr":
-            return self._resolve_site(segments)
-        if host in ("raw.githubusercontent.com", "github.com"):
-            return self._resolve_forge_path(host, segments)
-        if host in ("gitlab.com", "git.opendatafrance.net") or host.startswith("gitlab."):
-            return self._resolve_forge_path(host, segments)
-        return None
-
-    def _resolve_site(self, segments: list[str]) -> SchemaEntry | None:
-        # /schemas/<org>/<name>/<version>/<file>  (files)
-        # /<org>/<name>/[<version>/][page]        (documentation pages)
-        if segments and segments[0] == "schemas":
-            segments = segments[1:]
-        if len(segments) < 2:
-            return None
-        name = f"{segments[0]}/{segments[1]}"
-        if self._canonical_name(name) is None:
-            return None
-        rest = segments[2:]
-        if not rest or rest[0].lower() == "latest" or rest[0].endswith((".html", ".json", ".md", ".yml")):
-            return self._pick(name, None)
-        return self._pick(name, rest[0]) if normalize_version(rest[0]) else None
-
-    def _resolve_forge_path(self, host: str, segments: list[str]) -> SchemaEntry | None:
-        repo, ref, file_path = _split_forge_path(host, segments)
-        if repo is None:
-            return None
-        name = self._repos.find(repo, file_path)
-        if name is None:
-            return None
-        if ref is None or ref.lower() in _BRANCH_REFS:
-            return self._pick(name, None)
-        if normalize_version(ref) is None:
-            return self._pick(name, None) if ref.lower().startswith("heads/") else None
-        return self._pick(name, ref)
-
-
 def _replace(entry: SchemaEntry, meta: Mapping[str, Any], is_latest: bool) -> SchemaEntry:
     title = meta.get("title") or entry.title
     label = dict(meta.get("label") or entry.label)
@@ -576,119 +267,6 @@ def _replace(entry: SchemaEntry, meta: Mapping[str, Any], is_latest: bool) -> Sc
         labels=list(meta.get("labels") or entry.labels),
         is_scdl=SCDL_LABEL in (meta.get("labels") or entry.labels),
     )
-
-
-def _looks_like_host(text: str) -> bool:
-    head = text.split("/", 1)[0].lower()
-    return "." in head and head.rsplit(".", 1)[-1] in ("fr", "com", "net", "org", "io")
-
-
-# --------------------------------------------------------------------------- forge URLs
-
-
-def _repo_key(host: str, path_segments: list[str]) -> str:
-    host = host.lower()
-    if host in ("raw.githubusercontent.com", "github.com"):
-        host = "github.com"
-    segments = [s for s in path_segments if s]
-    if segments and segments[-1].endswith(".git"):
-        segments[-1] = segments[-1][: -len(".git")]
-    if host == "git.opendatafrance.net" and segments[:1] == ["scdl"]:
-        # The OpenDataFrance forge moved to gitlab.com/opendatafrance in 2023.
-        host, segments = "gitlab.com", ["opendatafrance", *segments]
-    return "/".join([host, *segments]).lower()
-
-
-def _split_forge_path(host: str, segments: list[str]) -> tuple[str | None, str | None, str]:
-    """(repository key, git ref or None, path inside the repository)."""
-    if host == "raw.githubusercontent.com":
-        if len(segments) < 3:
-            return None, None, ""
-        owner, repo, rest = segments[0], segments[1], segments[2:]
-        ref, file_parts = _take_ref(rest)
-        return _repo_key(host, [owner, repo]), ref, "/".join(file_parts)
-    if host == "github.com":
-        if len(segments) < 2:
-            return None, None, ""
-        owner, repo, rest = segments[0], segments[1], segments[2:]
-        if rest and rest[0] in ("raw", "blob", "tree"):
-            ref, file_parts = _take_ref(rest[1:])
-            return _repo_key(host, [owner, repo]), ref, "/".join(file_parts)
-        return _repo_key(host, [owner, repo]), None, "/".join(rest)
-    # GitLab: <group>/<subgroup>/.../<project>[/-]/(raw|blob|tree)/<ref>/<path>
-    for index, segment in enumerate(segments):
-        if segment in ("raw", "blob", "tree"):
-            project = segments[:index]
-            if project and project[-1] == "-":
-                project = project[:-1]
-            if not project:
-                return None, None, ""
-            ref, file_parts = _take_ref(segments[index + 1:])
-            return _repo_key(host, project), ref, "/".join(file_parts)
-    project = segments[: segments.index("-")] if "-" in segments else segments
-    return (_repo_key(host, project), None, "") if project else (None, None, "")
-
-
-def _take_ref(rest: list[str]) -> tuple[str | None, list[str]]:
-    if not rest:
-        return None, []
-    if rest[0] == "refs" and len(rest) >= 3:
-        kind, ref = rest[1], rest[2]
-        return (f"heads/{ref}" if kind == "heads" else ref), rest[3:]
-    return rest[0], rest[1:]
-
-
-class _RepoIndex:
-    """Maps forge repositories (and files in them) to catalogue names.
-
-    Built from each schema's ``homepage`` and from the ``path``/``homepage``
-    written inside every version's descriptor, so old forge locations resolve too.
-    """
-
-    def __init__(self, registry: Registry):
-        self._names: dict[str, set[str]] = {}
-        self._files: dict[tuple[str, str], set[str]] = {}
-        for name, schema in registry._schemas.items():
-            urls = [schema.meta.get("homepage")]
-            for entry in schema.entries.values():
-                urls += [entry.homepage, entry.descriptor.get("homepage"), entry.descriptor.get("path")]
-            for url in filter(None, urls):
-                self._add(name, str(url))
-
-    def _add(self, name: str, url: str) -> None:
-        parts = urlsplit(url if "://" in url else "https://" + url)
-        host = (parts.hostname or "").lower()
-        if host not in ("raw.githubusercontent.com", "github.com", "gitlab.com", "git.opendatafrance.net"):
-            return
-        repo, _, file_path = _split_forge_path(host, [s for s in parts.path.split("/") if s])
-        if repo is None:
-            return
-        self._names.setdefault(repo, set()).add(name)
-        if file_path:
-            self._files.setdefault((repo, file_path.lower()), set()).add(name)
-
-    def find(self, repo: str, file_path: str) -> str | None:
-        candidates = self._names.get(repo, set())
-        if len(candidates) == 1:
-            return next(iter(candidates))
-        if not candidates:
-            return None
-        exact = self._files.get((repo, file_path.lower()), set()) & candidates
-        if len(exact) == 1:
-            return next(iter(exact))
-        # One repository, several schemas (schema-irve: statique/ and dynamique/):
-        # the distinctive part of the slug shows up in the file path.
-        lowered = file_path.lower()
-        common = _common_prefix([short_slug(n) for n in candidates])
-        hits = [n for n in candidates if short_slug(n)[len(common):].strip("-_") and short_slug(n)[len(common):].strip("-_") in lowered]
-        return hits[0] if len(hits) == 1 else None
-
-
-def _common_prefix(words: list[str]) -> str:
-    prefix = os.path.commonprefix(words)
-    # Cut at a word boundary: "irve-statique"/"irve-dynamique" -> "irve-".
-    cut = max(prefix.rfind("-"), prefix.rfind("_"))
-    return prefix[: cut + 1] if cut >= 0 else ""
 
 
 # --------------------------------------------------------------------------- cache

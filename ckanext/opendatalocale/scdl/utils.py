@@ -7,6 +7,8 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.opendatalocale.web import pick
+
 from .registry import Registry, SchemaEntry, get_registry
 
 STORE_DIR_OPTION = "ckanext.opendatalocale.scdl.store_dir"
@@ -33,21 +35,6 @@ def commune_codes() -> frozenset[str]:
     return load_national().commune_codes()
 
 
-def language() -> str:
-    try:
-        lang = tk.h.lang() or "en"
-    except (RuntimeError, AttributeError, TypeError):
-        lang = tk.config.get("ckan.locale_default") or "en"
-    return "fr" if str(lang).startswith("fr") else "en"
-
-
-def pick(message: dict[str, str] | str | None) -> str:
-    """The request-language text of a bilingual ``{"fr", "en"}`` message."""
-    if message is None:
-        return ""
-    if isinstance(message, str):
-        return message
-    return message.get(language()) or message.get("en") or message.get("fr") or ""
 
 
 def label(entry: SchemaEntry) -> str:

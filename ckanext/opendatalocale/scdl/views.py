@@ -6,6 +6,8 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
 
+from ckanext.opendatalocale import web
+
 from . import explain, guided, templates_csv, utils
 from .registry import SchemaEntry
 
@@ -111,7 +113,7 @@ def example_template(slug: str, version: str) -> Response:
 
 def xlsx_template(slug: str, version: str) -> Response:
     entry = utils.find(slug, version)
-    content = templates_csv.xlsx_template(entry, with_example=True, language=utils.language())
+    content = templates_csv.xlsx_template(entry, with_example=True, language=web.language())
     return _download(
         content,
         f"{entry.slug}-{entry.version}-modele.xlsx",

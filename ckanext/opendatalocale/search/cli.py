@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import click
 
-from ckanext.opendatalocale.cli import opendatalocale
 
 
 @click.group(short_help="The PostgreSQL search index")
@@ -36,4 +35,4 @@ def optimize() -> None:
                "tables vacuumed and analysed.")
 
 
-opendatalocale.add_command(search)
+COMMANDS = [search]

@@ -18,8 +18,8 @@ class SearchPlugin(p.SingletonPlugin):
         backend.install()
 
     def get_commands(self) -> list:
-        from ckanext.opendatalocale.cli import opendatalocale
+        from ckanext.opendatalocale.cli import suite_group
 
-        from . import cli  # noqa: F401 - attaches `search` to the group
+        from . import cli
 
-        return [opendatalocale]
+        return [suite_group(*cli.COMMANDS)]

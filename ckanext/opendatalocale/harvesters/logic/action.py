@@ -7,6 +7,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.harvesters import common
 from ckanext.opendatalocale.harvesters.registry import HARVESTERS, harvester_for
+from ckanext.opendatalocale.web import pick
 
 
 @tk.side_effect_free
@@ -43,13 +44,8 @@ def opendatalocale_harvest_preview(context: dict[str, Any], data_dict: dict[str,
     try:
         preview = harvester.preview(url, data_dict.get("config"), limit=limit)
     except common.ConfigError as exc:
-        raise tk.ValidationError({"config": [_pick(exc.message)]})
+        raise tk.ValidationError({"config": [pick(exc.message)]})
     except Exception as exc:  # noqa: BLE001 - the source's failure is the answer
-        return {"datasets": [], "error": _pick(common.error_message(exc)), "warning": None}
+        return {"datasets": [], "error": pick(common.error_message(exc)), "warning": None}
     return {"datasets": preview.datasets, "error": None,
-            "warning": _pick(preview.stopped) if preview.stopped else None}
-
-
-def _pick(message: dict[str, str]) -> str:
-    lang = tk.h.lang() if tk.request else "fr"
-    return message.get("fr" if str(lang).startswith("fr") else "en") or message["fr"]
+            "warning": pick(preview.stopped) if preview.stopped else None}

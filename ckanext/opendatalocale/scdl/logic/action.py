@@ -5,6 +5,8 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.opendatalocale import web
+
 from .. import explain, utils
 from ..registry import UnknownSchema
 
@@ -62,7 +64,7 @@ def scdl_schema_show(context: dict, data_dict: dict[str, Any]) -> dict[str, Any]
     try:
         entry = registry.get(ref, version) if (version or "@" not in ref and "://" not in ref) else None
     except UnknownSchema as exc:
-        raise tk.ObjectNotFound(utils.pick(exc.message))
+        raise tk.ObjectNotFound(web.pick(exc.message))
     if entry is None:
         entry = registry.resolve(ref)
         if entry is None:
