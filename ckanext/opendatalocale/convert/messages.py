@@ -60,6 +60,9 @@ MESSAGES: dict[str, str] = {
     "header-merged": N_("The header spread over two rows; the two rows were joined."),
     "header-renamed": N_("Blank or repeated column names were renamed: {names}."),
     "lossy-encoding": N_("Some characters could not be decoded and were replaced."),
+    # Command line.
+    "missing-field": N_("{field}: required field with no column (give it with --set {field}=VALUE)."),
+    "unconverted-value": N_("row {row}, column {column}: “{value}” left as it was, {reason}."),
     # Recipe replay.
     "column-appeared": N_("New column: {column}."),
     "column-vanished": N_("Column no longer in the file: {column} (was {field})."),

@@ -17,6 +17,7 @@ reads them again on each pass; only a sample of the first rows is kept.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -30,6 +31,7 @@ from ckanext.opendatalocale.conformity.readers import Limits, ReadFailure
 
 from .messages import render
 
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024  # conformity's declared default (max_bytes)
 SAMPLE_ROWS = 1000
 HEADER_SCAN_ROWS = 30
 SNIFF_CHARS = 64 * 1024
@@ -231,7 +233,7 @@ def _check_encoding(data: bytes) -> dict:
     """Pick the CSV encoding once for the whole file (the readers retry mid-stream otherwise)."""
     encoding = readers.detect_encoding(data[: readers.SAMPLE_BYTES])
     while encoding in ("utf-8", "utf-8-sig", "cp1252"):
-        decoder = __import__("codecs").getincrementaldecoder(encoding)()
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
             for start in range(0, len(data), 1 << 20):
                 decoder.decode(data[start:start + (1 << 20)])
@@ -320,11 +322,11 @@ def read_table(data: bytes, filename: str = "", *, max_bytes: int | None = None,
                max_rows: int | None = None, max_columns: int | None = None) -> Table:
     """Open ``data`` (CSV, XLSX, XLS or ODS) and find its header; raises :class:`ConvertError`."""
     defaults = Limits()
-    limits = Limits(max_bytes=max_bytes or 100 * 1024 * 1024, max_rows=max_rows or defaults.max_rows,
+    limits = Limits(max_bytes=max_bytes or DEFAULT_MAX_BYTES, max_rows=max_rows or defaults.max_rows,
                     max_columns=max_columns or defaults.max_columns)
     if len(data) > limits.max_bytes:
         raise ConvertError("too-large", limit=limits.max_bytes)
-    if not data.strip():
+    if not data or (len(data) < SNIFF_CHARS and not data.strip()):
         raise ConvertError("empty-file")
     try:
         retry = _check_encoding(data) if not data.startswith((b"PK\x03\x04", OLE_MAGIC)) else {}
