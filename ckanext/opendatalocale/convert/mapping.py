@@ -178,7 +178,7 @@ def content_score(profile: FieldProfile, values: list[Any], kind: str) -> tuple[
     if kind in ("siret", "date", "email", "url"):
         return 0.1, 0.8  # such columns do not hold names or free text
     if kind == "number":
-        return 0.4, 0.3
+        return 0.5, 0.15  # numbers are common in text fields (street numbers, codes)
     return 0.6, 0.15
 
 
@@ -191,7 +191,7 @@ def header_score(header: str, profile: FieldProfile, vocabulary: text.Vocabulary
     score = max(
         text.similarity(words, profile.name_terms, vocabulary),
         text.similarity(words, profile.title_terms, vocabulary),
-        0.75 * text.coverage(words, profile.description_terms, vocabulary),
+        0.6 * text.coverage(words, profile.description_terms, vocabulary),
     )
     header_units = text.units(header)
     if header_units:
@@ -202,9 +202,9 @@ def header_score(header: str, profile: FieldProfile, vocabulary: text.Vocabulary
     return score
 
 
-def combine(header: float, content: float, weight: float) -> float:
-    score = (header + weight * content) / (1 + weight)
-    if weight >= 0.5 and content < 0.5:
+def combine(header: float, content: float, weight: float, required: bool = False) -> float:
+    score = (header + weight * content) / (1 + weight) + (0.02 if required else 0.0)
+    if (weight >= 0.5 and content < 0.5) or (weight > 0 and content < 0.8):
         score *= content + 0.2  # the content breaks the field's rules: the header cannot carry it
     return round(min(1.0, max(0.0, score)), 3)
 
@@ -355,7 +355,8 @@ def score_columns(table: Table, schema: TMapping[str, Any], profiles: dict[str, 
         row = {}
         for name, profile in profiles.items():
             content, weight = content_score(profile, values, kind)
-            row[name] = combine(header_score(table.headers[index], profile, vocabulary), content, weight)
+            row[name] = combine(header_score(table.headers[index], profile, vocabulary), content, weight,
+                                profile.required)
         result[index] = row
     return result
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gettext
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 DOMAIN = "ckanext-opendatalocale"
@@ -70,20 +69,14 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def _catalogue_dirs() -> list[Path]:
-    here = Path(__file__).resolve()
-    # The catalogue sits in the package (installed) or at the repository's top level.
-    return [here.parents[1] / "i18n", here.parents[3] / "i18n"]
-
-
 @lru_cache(maxsize=1)
 def _french() -> gettext.NullTranslations:
-    for directory in _catalogue_dirs():
-        try:
-            return gettext.translation(DOMAIN, localedir=str(directory), languages=["fr"])
-        except OSError:
-            continue
-    return gettext.NullTranslations()
+    from ckanext.opendatalocale.resources import data_dir  # the import system knows where i18n/ is
+
+    try:
+        return gettext.translation(DOMAIN, localedir=str(data_dir("i18n")), languages=["fr"])
+    except (OSError, ModuleNotFoundError):
+        return gettext.NullTranslations()
 
 
 def render(code: str, **params: Any) -> tuple[str, str]:

@@ -133,18 +133,20 @@ def _date_normaliser(fmt: str | None, with_time: bool) -> Normaliser:
 
 
 def number_style(samples: list[Any]) -> str:
-    """``en`` when the column writes 1,234.5 (comma thousands); ``fr`` otherwise."""
-    en = fr = 0
+    """How a column groups thousands: ``en`` (1,234.5), ``fr-dots`` (1.234,5) or ``fr`` (1 234,5)."""
+    votes = {"en": 0, "fr-dots": 0, "fr": 0}
     for cell in samples:
         if not isinstance(cell, str):
             continue
         text = _SPACES.sub("", cell)
         if re.search(r"\d,\d{3}\.\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(,\d{3}){2,}(\.\d+)?", text):
-            en += 1
-        elif re.search(r"\d\.\d{3},\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(\.\d{3}){2,}(,\d+)?", text) \
-                or re.fullmatch(r"[+\-]?\d+,\d+", text):
-            fr += 1
-    return "en" if en > fr else "fr"
+            votes["en"] += 1
+        elif re.search(r"\d\.\d{3},\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(\.\d{3}){2,}(,\d+)?", text):
+            votes["fr-dots"] += 1
+        elif re.search(r",(\d{1,2}|\d{4,})$", text):
+            votes["fr"] += 1
+    best = max(votes, key=lambda k: (votes[k], k == "fr"))
+    return best if votes[best] else "fr"
 
 
 def parse_number(cell: Any, style: str = "fr") -> tuple[str, bool] | None:
@@ -361,7 +363,9 @@ def _pattern_candidates(text: str, cell: Any) -> list[str]:
         candidates.append(dated)
     candidates.append(text.replace(",", "."))
     compact = re.sub(r"[\s.\-_\u00a0\u202f]", "", text)
-    candidates += [compact, compact.upper(), text.upper(), text.lower()]
+    if sum(c.isdigit() for c in compact) * 2 >= len(compact):  # an identifier typed with separators
+        candidates.append(compact)
+    candidates += [text.upper(), text.lower()]
     if compact.isdigit():
         candidates += [compact.zfill(n) for n in range(len(compact) + 1, len(compact) + 3)]
     return candidates

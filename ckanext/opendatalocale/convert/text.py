@@ -47,13 +47,14 @@ CONCEPTS = [
     ("votant", "present", "participant"),
     ("annee", "exercice", "millesime", "an"),
     ("ville", "commune", "localite", "municipalite"),
-    ("collectivite", "mairie", "municipalite", "organisme", "attribuant"),
+    ("collectivite", "mairie", "municipalite", "organisme", "attribuant", "commune", "gestionnaire",
+     "proprietaire", "entite"),
     ("beneficiaire", "association", "tiers", "destinataire"),
     ("lien", "adresse web", "site", "document", "fichier", "pdf"),
     ("voie", "rue", "avenue"),
     ("libelle", "label", "intitule", "designation"),
     ("nom", "raison sociale", "denomination", "appellation"),
-    ("objet", "motif", "description", "titre"),
+    ("objet", "motif", "description", "titre", "intitule", "projet"),
     ("type", "categorie", "famille", "genre", "theme", "nature"),
     ("sexe", "genre"),
     ("telephone", "phone", "portable"),
@@ -68,14 +69,14 @@ CONCEPTS = [
     ("plat", "mets", "recette culinaire"),
     ("convive", "public", "usager"),
     ("restaurant", "cantine", "refectoire", "self"),
-    ("etablissement", "site", "structure"),
+    ("etablissement", "site", "structure", "cuisine", "producteur", "production"),
     ("enfant", "nouveau-ne", "naissance", "bebe"),
     ("prenom", "prenoms"),
 ]
-_CONCEPT_OF: dict[str, str] = {}
+_CONCEPT_OF: dict[str, set[str]] = {}
 for _group in CONCEPTS:
     for _word in _group:
-        _CONCEPT_OF.setdefault(_word, "~" + _group[0])
+        _CONCEPT_OF.setdefault(_word, set()).add(_group[0])
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _BRACKETS = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
@@ -124,8 +125,8 @@ def terms(text: str, is_name: bool = False) -> tuple[str, ...]:
     return tuple(kept or words)
 
 
-def concept(word: str) -> str | None:
-    return _CONCEPT_OF.get(word)
+def concepts(word: str) -> set[str]:
+    return _CONCEPT_OF.get(word, set())
 
 
 def word_match(a: str, b: str) -> float:
@@ -133,7 +134,8 @@ def word_match(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if len(a) >= 4 and len(b) >= 4:
-        if a.startswith(b) or b.startswith(a):
+        short, long_ = sorted((a, b), key=len)
+        if long_.startswith(short) and len(long_) - len(short) >= 2:
             return 0.85  # an abbreviation by truncation: ``benef``, ``subv``
         common = 0
         for x, y in zip(a, b):
@@ -142,9 +144,8 @@ def word_match(a: str, b: str) -> float:
             common += 1
         if common >= 5 and common >= 0.6 * min(len(a), len(b)):
             return 0.75
-    ca, cb = concept(a), concept(b)
-    if ca is not None and ca == cb:
-        return 0.6
+    if concepts(a) & concepts(b):
+        return 0.5
     return 0.0
 
 
