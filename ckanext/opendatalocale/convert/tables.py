@@ -21,7 +21,6 @@ import codecs
 import csv
 import io
 import re
-import warnings
 from collections import Counter
 from datetime import date, datetime
 from typing import Any, Callable, Iterator
@@ -107,17 +106,8 @@ def is_blank(cell: Cell) -> bool:
 
 
 def _xlsx_rows(data: bytes, limits: Limits) -> tuple[Iterator[list[Cell]], str]:
-    stream = io.BytesIO(data)
-    readers._check_archive(stream, limits)  # the zip-bomb guard conformity uses
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-    except Exception as exc:  # openpyxl raises many kinds on broken files
-        raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
+    # The readers' loader: same zip-bomb guard and errors as conformity; cells keep their type here.
+    book, sheet = readers.load_xlsx(io.BytesIO(data), limits)
 
     def rows() -> Iterator[list[Cell]]:
         try:
