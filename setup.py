@@ -14,6 +14,7 @@ install_requires = [
     "frictionless>=5.18,<6",
     "frformat>=0.4,<1",
     "openpyxl>=3.1",
+    "xlrd>=2.0",
     "rdflib>=7",
     "nh3>=0.2",
     "psycopg2>=2.9",

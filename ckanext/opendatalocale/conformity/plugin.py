@@ -139,6 +139,9 @@ class ConformityPlugin(SuiteTranslation, p.SingletonPlugin):
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import suite_group
 
+        from ckanext.opendatalocale.convert import cli as convert_cli
+
         from . import cli
 
-        return [suite_group(*cli.COMMANDS)]
+        # The converter's command rides on this plugin: it needs the conformity engine.
+        return [suite_group(*cli.COMMANDS, *convert_cli.COMMANDS)]

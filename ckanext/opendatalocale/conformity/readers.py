@@ -395,18 +395,24 @@ def display_text(value: Any) -> str:
     return str(value)
 
 
-def open_xlsx(stream: BinaryIO, limits: Limits) -> Table:
+def load_xlsx(stream: BinaryIO, limits: Limits) -> tuple[Any, Any]:
+    """(workbook, first sheet) in openpyxl's read-only mode, after the zip-bomb guard."""
     _check_archive(stream, limits)
     import openpyxl
-    from frictionless.formats.excel.parsers.xlsx import extract_row_values
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
+        return book, book.worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds on broken files
         raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
+
+
+def open_xlsx(stream: BinaryIO, limits: Limits) -> Table:
+    from frictionless.formats.excel.parsers.xlsx import extract_row_values
+
+    book, sheet = load_xlsx(stream, limits)
 
     def rows() -> Iterator[list[str]]:
         try:

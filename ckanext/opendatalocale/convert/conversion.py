@@ -1,0 +1,134 @@
+"""Write the SCDL file: every row through its fields' normalisers, then the conformity engine.
+
+Rows stream from the table to the output; only counters, a few before/after
+examples per field and the first unconverted values are kept, so memory stays
+flat whatever the number of rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping as TMapping
+
+from ckanext.opendatalocale.conformity.engine import validate
+from ckanext.opendatalocale.conformity.readers import Limits
+
+from . import normalise
+from .mapping import Mapping, field_checks
+from .messages import render
+from .tables import ConvertError, Table
+
+EXAMPLES_PER_FIELD = 3
+UNCONVERTED_KEPT = 1000
+
+
+@dataclass
+class Conversion:
+    csv_bytes: bytes
+    fields: list[str]
+    rows: int = 0
+    changed_cells: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    unconverted: list[tuple[int, str, str, str, str, str]] = field(default_factory=list)
+    unconverted_count: int = 0
+    constants: dict[str, str] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.get("status") == "valid"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "fields": self.fields,
+            "conforms": self.conforms,
+            "changed_cells": dict(self.changed_cells),
+            "examples": {k: [list(pair) for pair in v] for k, v in self.examples.items()},
+            "unconverted": [
+                {"row": r, "column": c, "field": f, "value": v, "reason": {"fr": fr, "en": en}}
+                for r, c, f, v, fr, en in self.unconverted
+            ],
+            "unconverted_count": self.unconverted_count,
+            "constants": dict(self.constants),
+            "report": self.report,
+        }
+
+
+def _replacements(rules: TMapping[str, dict] | None, name: str) -> dict[str, str]:
+    replace = ((rules or {}).get(name) or {}).get("replace") or {}
+    return {str(k): str(v) for k, v in replace.items()} if isinstance(replace, dict) else {}
+
+
+def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constants: TMapping[str, str] | None = None,
+            *, value_rules: TMapping[str, dict] | None = None, schema_name: str | None = None,
+            schema_version: str | None = None, limits: Limits | None = None) -> Conversion:
+    fields = [f for f in schema.get("fields") or []]
+    names = [str(f.get("name")) for f in fields]
+    constants = {str(k): str(v) for k, v in (constants or {}).items()}
+    for name in constants:
+        if name not in names:
+            raise ConvertError("unknown-field", field=name)
+    checks = field_checks(schema)
+    by_field = mapping.fields
+    plan = []  # per output field: (name, column index or None, normaliser, replacements, constant)
+    result = Conversion(csv_bytes=b"", fields=names)
+    for descriptor, name in zip(fields, names):
+        index = by_field.get(name)
+        samples = table.column_sample(index) if index is not None else []
+        rule = dict((value_rules or {}).get(name) or {})
+        style = rule.get("number_style")
+        convert_value = normalise.compile_field(descriptor, checks.get(name, set()),
+                                                samples if style is None else ([] if style == "fr" else ["1,234.5"]))
+        constant = None
+        if index is None and constants.get(name, "") != "":
+            constant, problem = convert_value(constants[name])
+            result.constants[name] = constant
+        plan.append((name, index, convert_value, _replacements(value_rules, name), constant))
+
+    headers = table.headers
+    changed: Counter = Counter()
+    examples: dict[str, list[tuple[str, str]]] = {}
+    unconverted = result.unconverted
+    count = 0
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=False)
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(names)
+    cell_text = normalise.cell_text
+    for number, cells in table.numbered_rows():  # type: ignore[attr-defined]
+        count += 1
+        out = []
+        for name, index, convert_value, replace, constant in plan:
+            if index is None:
+                out.append(constant or "")
+                continue
+            cell = cells[index]
+            if replace:
+                cell = replace.get(cell_text(cell), cell)
+            value, problem = convert_value(cell)
+            before = cell_text(cell)
+            if problem is not None:
+                result.unconverted_count += 1
+                if len(unconverted) < UNCONVERTED_KEPT:
+                    fr, en = render(problem[0], **problem[1])
+                    unconverted.append((number, headers[index], name, before, fr, en))
+            elif value != before:
+                changed[name] += 1
+                kept = examples.setdefault(name, [])
+                if len(kept) < EXAMPLES_PER_FIELD and (before, value) not in kept:
+                    kept.append((before, value))
+            out.append(value)
+        writer.writerow(out)
+    text.flush()
+    result.csv_bytes = buffer.getvalue()
+    text.detach()
+    result.rows = count
+    result.changed_cells = dict(changed)
+    result.examples = examples
+    report = validate(result.csv_bytes, schema, schema_name=schema_name, schema_version=schema_version,
+                      limits=limits or Limits())
+    result.report = report.to_dict()
+    return result
