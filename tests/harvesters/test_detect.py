@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS
 
-from ckanext.opendatalocale.harvesters.detect import (
+from ckanext.opendatalocale.harvesters.detect import (  # the detector (scdl.detect) and its harvest adapters
     Detection,
     DetectionInput,
     describe_ckan_resource,

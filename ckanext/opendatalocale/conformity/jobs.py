@@ -425,7 +425,7 @@ def _release(package: model.Package | None) -> None:
 
 def suggest_schema(resource: dict[str, Any]) -> dict[str, Any] | None:
     """Read the header of a resource with no schema and store the SCDL schema it matches."""
-    from ckanext.opendatalocale.harvesters.detect import match_columns, sniff_csv_header
+    from ckanext.opendatalocale.scdl.detect import match_columns, sniff_csv_header
     from ckanext.opendatalocale.scdl.utils import registry
 
     try:
