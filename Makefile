@@ -7,6 +7,8 @@ VENV ?= .venv
 VENV_211 ?= .venv-2.11
 PG_URL ?= postgresql://postgres@127.0.0.1:5432
 PYTEST_ARGS ?=
+# What test-suite runs: the whole suite, or e.g. TESTS=tests/search
+TESTS ?= tests
 
 # CKAN core tests that exercise search: the contract our backend must keep.
 CORE_SEARCH_TESTS = \
@@ -57,7 +59,7 @@ test-211:
 test-suite:
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) bash scripts/init_db.sh $(VENV) test.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(VENV)/bin/pytest --ckan-ini=test.ini \
-		tests $(SUITE_SELECT) -p no:cacheprovider -W ignore::DeprecationWarning \
+		$(TESTS) $(SUITE_SELECT) -p no:cacheprovider -W ignore::DeprecationWarning \
 		$(PYTEST_ARGS)
 
 test-core:
