@@ -23,10 +23,17 @@ def _auth_functions() -> dict:
     return _members(auth, programme_auth)
 
 
+def _blueprints() -> list:
+    from .programme_views import programme
+    from .views import dashboard
+
+    return [dashboard, programme]
+
+
 @tk.blanket.config_declarations
 @tk.blanket.actions(_actions)
 @tk.blanket.auth_functions(_auth_functions)
-@tk.blanket.blueprints
+@tk.blanket.blueprints(_blueprints)
 @tk.blanket.helpers
 class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
     """Territories, indicators in monthly snapshots, views and exports (issue 6)."""
