@@ -42,7 +42,8 @@ def send_job(token: str, sirens: list[str]) -> dict[str, int]:
             except mailer.MailerException as exc:
                 log.warning("reminder to %s failed: %s", person["email"], exc)
                 status, error = "failed", str(exc)
-        programme.log_message(conn, token=token, territory_id=territory["id"], siren=item["siren"],
+        # A fresh connection each time: the commit below returns the session's to the pool.
+        programme.log_message(model.Session.connection(), token=token, territory_id=territory["id"], siren=item["siren"],
                               recipients=recipients, subject=item["subject"], body=item["body"],
                               status=status, error=error, author=batch["author"])
         model.Session.commit()

@@ -15,7 +15,12 @@ def check_territory(conn: Any, territory: dict[str, Any], force: bool = False) -
     with settings.client(tk.config) as client:
         return run.check_resources(conn, client, run.territory_resources(conn, territory),
                                    workers=settings.workers(tk.config), force=force,
-                                   commit=model.Session.commit)
+                                   commit=_commit)
+
+
+def _commit() -> Any:
+    model.Session.commit()
+    return model.Session.connection()
 
 
 def check_territory_job(territory_id: str, force: bool = False) -> dict[str, int] | None:

@@ -34,9 +34,11 @@ def territory_resources(conn: sa.engine.Connection, territory: dict[str, Any]) -
 
 def check_resources(conn: sa.engine.Connection, client: HttpClient, resources: Iterable[tuple[str, str, str]],
                     *, workers: int = 8, force: bool = False, now: dt.datetime | None = None,
-                    commit: Callable[[], None] = lambda: None) -> dict[str, int]:
+                    commit: Callable[[], sa.engine.Connection | None] = lambda: None) -> dict[str, int]:
     """Check the links among ``resources`` and store each outcome; returns counts by result
-    (ok, not_modified, broken, deferred) and how many waited for a server's Retry-After."""
+    (ok, not_modified, broken, deferred) and how many waited for a server's Retry-After.
+    ``commit`` runs every few hundred outcomes and may return the connection to go on with
+    (a session's connection does not survive its commit)."""
     now = now or dt.datetime.utcnow()
     targets, packages, waiting = store.targets(conn, resources, now, force)
     counts: Counter = Counter({"ok": 0, "not_modified": 0, "broken": 0, "deferred": 0})
@@ -50,7 +52,7 @@ def check_resources(conn: sa.engine.Connection, client: HttpClient, resources: I
         else:
             counts["broken"] += 1
         if done % COMMIT_EVERY == 0:
-            commit()
+            conn = commit() or conn
     commit()
     counts["checked"] = len(targets)
     return dict(counts)
