@@ -9,13 +9,9 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.opendatalocale.dashboard import programme, refresh, reminders
-from ckanext.opendatalocale.dashboard.logic.action import _member_siren, _territory, filters_of
+from ckanext.opendatalocale.dashboard.logic.action import _conn, _member_siren, _territory, filters_of
 
 MAX_REMINDERS = 1000
-
-
-def _conn():
-    return model.Session.connection()
 
 
 def _lang() -> str:

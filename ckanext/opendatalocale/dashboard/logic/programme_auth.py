@@ -2,19 +2,11 @@
 reminders for its administrators (sysadmins pass every check in CKAN)."""
 from __future__ import annotations
 
-from ckanext.opendatalocale.dashboard.logic.auth import _members_only, _territory
-
-import ckan.plugins.toolkit as tk
-
 from ckanext.opendatalocale.dashboard import access
+from ckanext.opendatalocale.dashboard.access import N_
+from ckanext.opendatalocale.dashboard.logic.auth import _members_only
 
-
-def _admins_only(context, data_dict):
-    territory = _territory(data_dict)
-    if territory and access.is_admin(context.get("user"), territory):
-        return {"success": True}
-    return {"success": False, "msg": tk._("Only administrators of the territory's organisations "
-                                          "can send reminders.")}
+_admins_only = access.admins_only(N_("Only administrators of the territory's organisations can send reminders."))
 
 
 dashboard_contact_list = _members_only

@@ -2,18 +2,12 @@
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
-from ckan import model
 
 from ckanext.opendatalocale.dashboard import access
-from ckanext.opendatalocale.territories import store as territories
+from ckanext.opendatalocale.dashboard.access import N_
 
-
-def opendatalocale_links_check(context, data_dict):
-    territory = territories.get_territory(model.Session.connection(), str(data_dict.get("id") or ""))
-    if territory and access.is_admin(context.get("user"), territory):
-        return {"success": True}
-    return {"success": False, "msg": tk._("Only administrators of the territory's organisations "
-                                          "can check its links.")}
+opendatalocale_links_check = access.admins_only(
+    N_("Only administrators of the territory's organisations can check its links."))
 
 
 @tk.auth_allow_anonymous_access
