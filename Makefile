@@ -20,11 +20,7 @@ CORE_SEARCH_TESTS = \
 # Excluded, with the reason in README.md ("CKAN core tests").
 CORE_SEARCH_DESELECT =
 
-<<<<<<< HEAD
-.PHONY: help install services browser demo test test-suite test-core test-211 bench i18n package-check clean
-=======
-.PHONY: help install services browser pdf demo test test-suite test-core test-211 bench i18n clean
->>>>>>> ac954f0 (ATD programme: French translations, operator docs (cron order, tracking, SMTP, PDF), scripts/pdf.sh for WeasyPrint's pango, bench/bench_atd.py, configuration docs; report map colours as SVG attributes for WeasyPrint)
+.PHONY: help install services browser pdf demo test test-suite test-core test-211 bench i18n package-check clean
 
 help:
 	@echo "make demo   - install, load the demo territory and serve http://127.0.0.1:5000"
@@ -78,16 +74,12 @@ test-core:
 		-p no:cacheprovider -W ignore::DeprecationWarning \
 		-q $(PYTEST_ARGS)
 
-<<<<<<< HEAD
 # sdist + wheel built and checked (twine), the wheel installed with CKAN in a
 # fresh virtualenv and smoke-tested (plugins, migrations, CLI, a dataset found).
 package-check: services
 	bash scripts/package_check.sh $(CKAN_VERSION)
 
-bench: install services
-=======
 bench: install services pdf
->>>>>>> ac954f0 (ATD programme: French translations, operator docs (cron order, tracking, SMTP, PDF), scripts/pdf.sh for WeasyPrint's pango, bench/bench_atd.py, configuration docs; report map colours as SVG attributes for WeasyPrint)
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_bench bash scripts/init_db.sh $(VENV) bench/bench.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_bench $(VENV)/bin/python bench/bench_search.py bench/bench.ini
 	@for script in bench/bench_*.py; do \

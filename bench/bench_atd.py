@@ -36,7 +36,7 @@ DEPARTEMENT = ("76", "Seine-Maritime")
 
 
 def _servers(urls: int):
-    from ckanext.opendatalocale.tests.http_server import FaultServer, Reply
+    from tests.http_server import FaultServer, Reply
 
     servers = [FaultServer().start() for _ in range(HOSTS)]
     targets = []

@@ -9,15 +9,16 @@ from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 from click.testing import CliRunner
 
-from ckanext.opendatalocale.cli import opendatalocale
+from ckanext.opendatalocale.cli import suite_group
 from ckanext.opendatalocale.dashboard import refresh
-from ckanext.opendatalocale.linkcheck import cli as _cli  # noqa: F401 - attaches the commands
+from ckanext.opendatalocale.linkcheck import cli as feature_cli
 from ckanext.opendatalocale.linkcheck import store as checks
-from ckanext.opendatalocale.tests.http_server import FaultServer, Reply
+from tests.http_server import FaultServer, Reply
 
 from .conftest import ALLAIRE, AMBON, PLUGINS, settings
 
 QUEUE = "odl_linkcheck_test"
+opendatalocale = suite_group(*feature_cli.COMMANDS)
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS + " opendatalocale_linkcheck"),
     pytest.mark.ckan_config("ckanext.opendatalocale.http.allowed_hosts", "127.0.0.1"),

@@ -11,7 +11,9 @@ from flask import Blueprint, Response, request
 
 from ckanext.opendatalocale.csrf import check_csrf
 
-from .views import _common, _context
+from ckanext.opendatalocale.web import action_context as _context
+
+from .views import _common
 
 programme = Blueprint("opendatalocale_atd_programme", __name__, url_prefix="/territoire")
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 import click
 import ckan.plugins.toolkit as tk
 
-from ckanext.opendatalocale.cli import opendatalocale
 
-
-@opendatalocale.group(short_help="Resource link checker (indicator I9)")
+@click.group(short_help="Resource link checker (indicator I9)")
 def links() -> None:
     """Check the resource links of the ATD territories."""
 
@@ -36,3 +34,6 @@ def check(slug: str | None, force: bool) -> None:
             slug=territory["slug"], checked=counts["checked"], ok=counts["ok"],
             unchanged=counts["not_modified"], broken=counts["broken"],
             deferred=counts["deferred"] + counts["waiting"]))
+
+
+COMMANDS = [links]

@@ -24,8 +24,8 @@ class LinkCheckPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.ITranslation)
 
     def get_commands(self):
-        from ckanext.opendatalocale.cli import opendatalocale
+        from ckanext.opendatalocale.cli import suite_group
 
-        from . import cli  # noqa: F401 - attaches the sub-commands
+        from . import cli
 
-        return [opendatalocale]
+        return [suite_group(*cli.COMMANDS)]

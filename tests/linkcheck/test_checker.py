@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ckanext.opendatalocale.http import HttpClient
 from ckanext.opendatalocale.linkcheck.checker import Target, check_many, check_one, interleave
-from ckanext.opendatalocale.tests.http_server import Reply, http_date
+from tests.http_server import Reply, http_date
 
 
 def _client(**kwargs) -> HttpClient:
