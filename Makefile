@@ -20,7 +20,7 @@ CORE_SEARCH_TESTS = \
 # Excluded, with the reason in README.md ("CKAN core tests").
 CORE_SEARCH_DESELECT =
 
-.PHONY: help install services browser demo test test-suite test-core test-211 bench i18n package-check clean
+.PHONY: help install services browser pdf demo test test-suite test-core test-211 bench i18n package-check clean
 
 help:
 	@echo "make demo   - install, load the demo territory and serve http://127.0.0.1:5000"
@@ -38,13 +38,17 @@ services:
 browser:
 	bash scripts/browser.sh
 
+# Debian's pango for WeasyPrint (the annual report's PDF).
+pdf:
+	bash scripts/pdf.sh
+
 i18n: install
 	$(VENV)/bin/python scripts/build_i18n.py
 
 demo: install services
 	bash demo/run_demo.sh $(VENV) $(PG_URL)
 
-test: install services browser
+test: install services browser pdf
 	$(MAKE) --no-print-directory test-suite test-core VENV=$(VENV) TEST_DB=odl_test
 	$(MAKE) --no-print-directory test-211
 
@@ -75,7 +79,7 @@ test-core:
 package-check: services
 	bash scripts/package_check.sh $(CKAN_VERSION)
 
-bench: install services
+bench: install services pdf
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_bench bash scripts/init_db.sh $(VENV) bench/bench.ini
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/odl_bench $(VENV)/bin/python bench/bench_search.py bench/bench.ini
 	@for script in bench/bench_*.py; do \

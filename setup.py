@@ -21,6 +21,8 @@ install_requires = [
     "SQLAlchemy>=1.4",
     "click>=8",
     "PyYAML>=6",
+    # Server-side PDF of the annual report (needs Debian's pango: scripts/pdf.sh).
+    "weasyprint>=62",
 ]
 
 setup(
@@ -50,11 +52,12 @@ setup(
     include_package_data=True,
     zip_safe=False,
     install_requires=install_requires,
-    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5"]},
+    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5", "aiosmtpd>=1.4", "pypdf>=4"]},
     entry_points={
         "ckan.plugins": [
             "opendatalocale_search = ckanext.opendatalocale.search.plugin:SearchPlugin",
             "opendatalocale_dashboard = ckanext.opendatalocale.dashboard.plugin:DashboardPlugin",
+            "opendatalocale_linkcheck = ckanext.opendatalocale.linkcheck.plugin:LinkCheckPlugin",
             "opendatalocale_scdl = ckanext.opendatalocale.scdl.plugin:ScdlPlugin",
             "opendatalocale_conformity = ckanext.opendatalocale.conformity.plugin:ConformityPlugin",
             "opendatalocale_harvest = ckanext.opendatalocale.harvesters.plugin:HarvestPlugin",

@@ -519,6 +519,23 @@ class HttpClient:
         merged = {"Accept": "application/json", **(headers or {})}
         return self.get(url, headers=merged, params=params).json()
 
+    def head(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> HttpResponse:
+        """HEAD ``url``: redirects, retries, rate limits and the SSRF guard as for :meth:`get`.
+
+        Returns ``not_modified=True`` on a 304; raises :class:`HTTPStatusError` on >= 400
+        (a 405 or 501 says the server refuses HEAD: callers may fall back to a ranged GET).
+        """
+        request_headers = self._headers(headers, etag, last_modified)
+        deadline = self._call_deadline()
+        with self._open_with_retries(url, request_headers, None, deadline, [0], method="HEAD") as opened:
+            return self._response(opened, b"")
+
     @contextlib.contextmanager
     def stream(
         self,
@@ -602,7 +619,7 @@ class HttpClient:
 
     @contextlib.contextmanager
     def _open(self, url: str, headers: CaseInsensitiveDict, params: Mapping[str, Any] | None,
-              deadline: float) -> Iterator[_Attempt]:
+              deadline: float, method: str = "GET") -> Iterator[_Attempt]:
         """Send the request, following redirects by hand, each hop re-checked."""
         redirects: list[str] = []
         current = url
@@ -613,7 +630,7 @@ class HttpClient:
             stack = contextlib.ExitStack()
             try:
                 self._enter_slot(stack, host, port, current, deadline)
-                response = self._send(current, current_headers, current_params, deadline)
+                response = self._send(current, current_headers, current_params, deadline, method)
                 stack.callback(response.close)
             except BaseException:
                 stack.close()
@@ -637,7 +654,7 @@ class HttpClient:
             return
 
     def _send(self, url: str, headers: CaseInsensitiveDict, params: Mapping[str, Any] | None,
-              deadline: float) -> requests.Response:
+              deadline: float, method: str = "GET") -> requests.Response:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise self._expired(url, deadline)
@@ -645,8 +662,8 @@ class HttpClient:
         connect_timeout = min(self.connect_timeout, remaining)
         host = urlsplit(url).hostname or ""
         try:
-            return self.session.get(
-                url, headers=headers, params=params, stream=True, allow_redirects=False,
+            return self.session.request(
+                method, url, headers=headers, params=params, stream=True, allow_redirects=False,
                 timeout=(connect_timeout, read_timeout),
             )
         except requests.exceptions.ConnectTimeout as exc:
@@ -718,13 +735,13 @@ class HttpClient:
 
     @contextlib.contextmanager
     def _open_with_retries(self, url: str, headers: CaseInsensitiveDict, params: Mapping[str, Any] | None,
-                           deadline: float, attempts: list[int]) -> Iterator[_Attempt]:
+                           deadline: float, attempts: list[int], method: str = "GET") -> Iterator[_Attempt]:
         """Open ``url`` until a final answer, retrying 429/5xx and broken
         connections; yields only a success (2xx) or a 304."""
         while True:
             stack = contextlib.ExitStack()
             try:
-                opened = stack.enter_context(self._open(url, headers, params, deadline))
+                opened = stack.enter_context(self._open(url, headers, params, deadline, method))
                 status = opened.response.status_code
                 if status in RETRY_STATUSES:
                     error = self._status_error(opened, deadline)

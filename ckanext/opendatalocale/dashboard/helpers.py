@@ -73,3 +73,9 @@ def odl_dashboard_query(filters: dict[str, Any], **changes: Any) -> str:
     from urllib.parse import urlencode
 
     return urlencode({k: v for k, v in {**filters, **changes}.items() if v not in (None, "")})
+
+
+def odl_dashboard_linkcheck_enabled() -> bool:
+    import ckan.plugins as p
+
+    return p.plugin_loaded("opendatalocale_linkcheck")

@@ -74,6 +74,8 @@ class Settings:
     latest_versions: Mapping[str, str] = field(default_factory=dict)
     open_formats: frozenset[str] = OPEN_FORMATS
     open_licenses: frozenset[str] = OPEN_LICENSES
+    # CKAN's tracking plugin is enabled: usage (I13) is read, else reported as off.
+    usage_tracking: bool = False
 
 
 @dataclass(slots=True)

@@ -64,6 +64,10 @@ followup_note = sa.Table(
     sa.Column("author", sa.Text, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
+    # The ATD's action log lives here too (migration 0004): "note", or an action kind
+    # (training, meeting...) with the date it took place.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="note"),
+    sa.Column("occurred", sa.Date),
 )
 sa.Index("odl_followup_note_idx", followup_note.c.territory_id, followup_note.c.siren)
 

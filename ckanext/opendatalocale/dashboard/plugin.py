@@ -7,10 +7,33 @@ import ckan.plugins.toolkit as tk
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 
+def _members(*modules) -> dict:
+    return {name: getattr(module, name) for module in modules for name in module.__all__}
+
+
+def _actions() -> dict:
+    from .logic import action, programme
+
+    return _members(action, programme)
+
+
+def _auth_functions() -> dict:
+    from .logic import auth, programme_auth
+
+    return _members(auth, programme_auth)
+
+
+def _blueprints() -> list:
+    from .programme_views import programme
+    from .views import dashboard
+
+    return [dashboard, programme]
+
+
 @tk.blanket.config_declarations
-@tk.blanket.actions
-@tk.blanket.auth_functions
-@tk.blanket.blueprints
+@tk.blanket.actions(_actions)
+@tk.blanket.auth_functions(_auth_functions)
+@tk.blanket.blueprints(_blueprints)
 @tk.blanket.helpers
 class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
     """Territories, indicators in monthly snapshots, views and exports (issue 6)."""

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ckanext.opendatalocale.territories import store
 from ckanext.opendatalocale.territories.obligation import DEFAULT_RULES, ObligationRules, compute_all
 
-from . import indicators
+from . import availability, indicators, usage
 from .model import snapshot, territory_kpi
 
 
@@ -35,6 +35,14 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     rows = [indicators.collectivite_indicators(record, obligations[record.siren],
                                                datasets.get(record.siren, []), settings, now)
             for record in reference]
+    # I9 and I13, each resource and dataset once at territory level.
+    unique = list({d.id: d for items in datasets.values() for d in items}.values())
+    checks = availability.fetch_checks(conn, unique)
+    hits = usage.fetch_usage(conn, unique, settings.usage_tracking, now)
+    for row in rows:
+        own = datasets.get(row["siren"], [])
+        row["availability"] = availability.availability(own, checks)
+        row["usage"] = usage.usage(own, hits, now)
     s = snapshot.c
     previous_month = conn.execute(sa.select(sa.func.max(s.month)).where(
         s.territory_id == territory["id"], s.month < month)).scalar()
@@ -47,6 +55,9 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     # collectivités), for the territory's most frequent error types.
     public_resources = (r for items in datasets.values() for d in items if not d.private for r in d.resources)
     kpis = indicators.territory_kpis(rows, previous, indicators.top_error_types(public_resources))
+    kpis["availability"] = {k: v for k, v in availability.availability(unique, checks).items()
+                            if k != "broken_links"}
+    kpis["usage"] = {k: v for k, v in usage.usage(unique, hits, now).items() if k != "datasets"}
     kpis["vintage"] = sorted({r.population_vintage for r in reference if r.population_vintage})
 
     conn.execute(snapshot.delete().where(s.territory_id == territory["id"], s.month == month))
@@ -85,6 +96,7 @@ def matrix_row(row: dict[str, Any]) -> dict[str, Any]:
     """The matrix's view of a row: its cells as short lists in the expected order."""
     cells = row["scdl"]["cells"]
     return {"name": row["name"], "insee": row["insee"],
+            "broken": (row.get("availability") or {}).get("broken"),
             "cells": [[schema, cells[schema]["state"], cells[schema].get("version"),
                        cells[schema].get("validated_at"), cells[schema].get("error_count")]
                       for schema in row["scdl"]["expected"]]}

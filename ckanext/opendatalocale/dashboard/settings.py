@@ -37,7 +37,15 @@ def indicator_settings(config: Mapping[str, Any]) -> Settings:
     return Settings(expected_schemas=expected, schema_horizons=horizons,
                     tolerance_days=int(config.get(f"{PREFIX}tolerance_days", 7)),
                     quiet_after_days=int(config.get(f"{PREFIX}quiet_after_days", 365)),
-                    latest_versions=_latest_versions())
+                    latest_versions=_latest_versions(), usage_tracking=usage_tracking(config))
+
+
+def usage_tracking(config: Mapping[str, Any]) -> bool:
+    """Usage is tracked only by CKAN's ``tracking`` plugin since CKAN 2.11 (the old
+    ``ckan.tracking_enabled`` option alone no longer records anything)."""
+    import ckan.plugins as p
+
+    return p.plugin_loaded("tracking")
 
 
 def obligation_rules(config: Mapping[str, Any]) -> ObligationRules:

@@ -138,8 +138,13 @@ def dashboard_collectivite_show(context, data_dict):
     result = {"territory": _public_territory(territory), "collectivite": strip_row(row, member),
               "is_member": member}
     if member:
+        from ckanext.opendatalocale.dashboard import programme
+
         result["override_history"] = [_jsonable(o) for o in store.override_history(_conn(), siren)]
         result["notes"] = _notes(territory["id"], siren)
+        result["contacts"] = programme.contacts(_conn(), territory["id"], [siren]).get(siren, [])
+        result["reminders"] = programme.messages(_conn(), territory["id"], siren)
+        result["excluded"] = programme.excluded(_conn(), territory["id"]).get(siren)
     return result
 
 
@@ -158,7 +163,7 @@ def matrix_data(territory_id: str, filters: dict[str, Any], offset: int = 0,
     for item in found:
         matrix = item["row"] or {"name": "", "insee": None, "cells": []}
         rows.append({"siren": item["siren"], "kind": item["kind"], "name": matrix["name"],
-                     "insee": matrix["insee"],
+                     "insee": matrix["insee"], "broken": matrix.get("broken"),
                      "cells": {schema: {"state": state, "version": version, "validated_at": validated_at,
                                         "error_count": error_count}
                                for schema, state, version, validated_at, error_count in matrix["cells"]}})
@@ -246,7 +251,8 @@ def _notes(territory_id: str, siren: str) -> list[dict[str, Any]]:
     n = followup_note.c
     rows = _conn().execute(sa.select(followup_note).where(n.territory_id == territory_id, n.siren == siren)
                            .order_by(n.created.desc(), n.id.desc())).mappings()
-    return [_jsonable(dict(row)) for row in rows]
+    return [_jsonable({**row, "occurred": row["occurred"].isoformat() if row["occurred"] else None})
+            for row in rows]
 
 
 def dashboard_note_create(context, data_dict):
@@ -263,10 +269,29 @@ def dashboard_note_create(context, data_dict):
     if not text:
         raise tk.ValidationError({"text": [tk._("Missing value")]})
     values = {"territory_id": territory["id"], "siren": siren, "author": context.get("user") or "",
-              "text": text, "created": dt.datetime.utcnow()}
+              "text": text, "created": dt.datetime.utcnow(), **_action_kind(data_dict)}
     new_id = _conn().execute(followup_note.insert().values(**values).returning(followup_note.c.id)).scalar_one()
     model.Session.commit()
-    return _jsonable({"id": new_id, **values})
+    return _jsonable({"id": new_id, **values, "occurred": values["occurred"] and values["occurred"].isoformat()})
+
+
+def _action_kind(data_dict: dict[str, Any]) -> dict[str, Any]:
+    """A plain note, or an entry of the ATD's action log: a kind (training, meeting...) and
+    the date it took place (default: today)."""
+    from ckanext.opendatalocale.dashboard.programme import ACTION_KINDS
+
+    kind = data_dict.get("kind") or "note"
+    if kind != "note" and kind not in ACTION_KINDS:
+        raise tk.ValidationError({"kind": [tk._("Must be one of: {values}").format(values=", ".join(ACTION_KINDS))]})
+    occurred = data_dict.get("occurred") or None
+    if occurred:
+        try:
+            occurred = dt.date.fromisoformat(str(occurred))
+        except ValueError:
+            raise tk.ValidationError({"occurred": [tk._("Not a date (YYYY-MM-DD)")]})
+    elif kind != "note":
+        occurred = dt.date.today()
+    return {"kind": kind, "occurred": occurred}
 
 
 @tk.side_effect_free

@@ -1,0 +1,1 @@
+"""Resource availability (I9): a background link checker for the territories' resources."""
