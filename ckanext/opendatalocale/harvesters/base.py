@@ -30,9 +30,10 @@ from ckan.plugins import toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from ckanext.opendatalocale.harvesters import common, detect
+from ckanext.opendatalocale.harvesters import common
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord
 from ckanext.opendatalocale.http import HttpClient, seconds_text
+from ckanext.opendatalocale.scdl.registry import get_registry
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
         """What, besides the record, shapes the dataset we write: the source
         config, the harvester and the schemas detection can find. A record
         gathered again with the same content and fingerprint is unchanged."""
-        registry = detect._registry(None)
+        registry = get_registry()
         schemas = [(name, registry.versions(name)) for name in registry.names()]
         return common.content_hash({"kind": self.kind, "class": type(self).__name__,
                                     "config": source.config or "", "schemas": schemas})

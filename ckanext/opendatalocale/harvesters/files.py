@@ -28,6 +28,7 @@ from ckanext.opendatalocale.harvesters import common, detect
 from ckanext.opendatalocale.harvesters.base import OpenDataLocaleHarvester
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord, SourceError
 from ckanext.opendatalocale.http import HttpClient
+from ckanext.opendatalocale.scdl import detect as scdl_detect
 
 HEADER_BYTES = 256 * 1024
 SIRET_COLUMNS = ("COLL_SIRET", "coll_siret", "idAttribuant", "SIRET", "siret")
@@ -65,7 +66,7 @@ def read_rows(data: bytes, fmt: str, limit: int | None = None) -> tuple[list[str
         body = rows[1:]
     else:
         header = detect.sniff_csv_header(data[:HEADER_BYTES])
-        text = detect._decode(data).lstrip("\ufeff")
+        text = scdl_detect._decode(data).lstrip("\ufeff")
         delimiter = max((";", ",", "\t", "|"), key=lambda d: text.split("\n", 1)[0].count(d))
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         next(reader, None)
