@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+import sqlalchemy as sa
 from ckan import model
 from ckan.lib.munge import munge_title_to_name
 from ckan.model.package import PACKAGE_NAME_MAX_LENGTH
@@ -324,11 +325,19 @@ class OpenDataLocaleHarvester(HarvesterBase):
             return None
 
     def _make_current(self, obj: HarvestObject, package_id: str) -> None:
+        """The object becomes the dataset's current one, in the session (not
+        committed). Done *before* the dataset is written: ckanext-harvest's
+        ``before_dataset_index`` indexes the dataset with the source and the
+        object it finds current then (searches by source, the source page).
+        The package of a dataset being created does not exist yet: the foreign
+        key is checked at the commit, as ckanext-harvest's own harvesters do."""
         model.Session.query(HarvestObject).filter(HarvestObject.package_id == package_id).filter(
             HarvestObject.id != obj.id).update({"current": False}, synchronize_session=False)
         obj.package_id = package_id
         obj.current = True
-        obj.save()
+        model.Session.add(obj)
+        model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+        model.Session.flush()
 
     def import_stage(self, harvest_object: HarvestObject) -> bool | str:
         try:
@@ -415,12 +424,13 @@ class OpenDataLocaleHarvester(HarvesterBase):
             package["name"] = existing["name"]
             package["private"] = False
             _keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
-            result = tk.get_action("package_update")(context, package)
+            self._make_current(obj, package["id"])
+            tk.get_action("package_update")(context, package)
         else:
             package["name"] = _unique_name(package.get("name") or package["title"])
-            package.pop("id", None)
-            result = tk.get_action("package_create")(context, package)
-        self._make_current(obj, result["id"])
+            package["id"] = str(uuid.uuid4())
+            self._make_current(obj, package["id"])
+            tk.get_action("package_create")(context, package)
         model.Session.commit()
         return True
 
@@ -430,6 +440,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
         if existing is None or existing.get("state") == "deleted" or config.withdrawal.policy == "keep":
             if existing is not None and existing.get("state") != "deleted":
                 self._make_current(obj, existing["id"])
+                model.Session.commit()
             return "unchanged"
         extras = {e["key"]: e["value"] for e in existing.get("extras", [])}
         withdrawn_at = extras.get(WITHDRAWN_KEY) or existing.get(WITHDRAWN_KEY)
@@ -448,6 +459,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
                 return True
         if withdrawn_at and existing.get("private"):
             self._make_current(obj, existing["id"])
+            model.Session.commit()
             return "unchanged"
         if config.withdrawal.policy == "delete" and config.withdrawal.days == 0:
             tk.get_action("package_delete")(context, {"id": existing["id"]})
@@ -464,8 +476,8 @@ class OpenDataLocaleHarvester(HarvesterBase):
             patch[WITHDRAWN_KEY] = extras[WITHDRAWN_KEY]
         else:
             patch["extras"] = [{"key": k, "value": v} for k, v in extras.items()]
-        tk.get_action("package_patch")(context, patch)
         self._make_current(obj, existing["id"])
+        tk.get_action("package_patch")(context, patch)
         model.Session.commit()
         return True
 
