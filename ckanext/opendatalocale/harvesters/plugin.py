@@ -10,6 +10,7 @@ extends ckanext-harvest's source form)::
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.plugins as p
@@ -32,6 +33,7 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IClick)
+    p.implements(p.IPackageController, inherit=True)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -45,3 +47,23 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
         from . import cli
 
         return [suite_group(*cli.COMMANDS)]
+
+    # IPackageController
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        """A harvest source is indexed with its show schema applied.
+
+        ckanext-harvest's ``harvest_source_reindex`` (run when a job ends)
+        indexes the source unvalidated: its type, frequency and config stay in
+        the extras, and CKAN 2.12 serves ``package_show`` from that index, so
+        ``harvest_source_show`` and ``ckan harvester run-test`` lose them.
+        """
+        if pkg_dict.get("type") == "harvest" and "source_type" not in json.loads(
+                pkg_dict.get("validated_data_dict") or "{}"):
+            from ckan.lib.navl.dictization_functions import MissingNullEncoder
+
+            shown = tk.get_action("package_show")({"ignore_auth": True, "use_cache": False},
+                                                  {"id": pkg_dict["id"]})
+            pkg_dict["validated_data_dict"] = json.dumps(shown, cls=MissingNullEncoder)
+        return pkg_dict
+
