@@ -67,3 +67,19 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
             pkg_dict["validated_data_dict"] = json.dumps(shown, cls=MissingNullEncoder)
         return pkg_dict
 
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        """A harvest source being created is visible to ckanext-harvest's own hook.
+
+        ckanext-harvest adds the source object to the session without a flush
+        and looks it up without autoflush: when package_create shows the new
+        source (to index it), the lookup misses it and logs "Harvest source not
+        found for dataset". Flushing that pending object (ours runs first) lets
+        the hook find it; a source really missing is still reported.
+        """
+        if pkg_dict.get("type") == "harvest":
+            from ckan import model
+            from ckanext.harvest.model import HarvestSource
+
+            if any(isinstance(obj, HarvestSource) and obj.id == pkg_dict.get("id") for obj in model.Session.new):
+                model.Session.flush()
+        return pkg_dict
