@@ -40,6 +40,9 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
         tk.add_resource("assets", "opendatalocale_harvest")
         warn_if_listed_after(config, "opendatalocale_harvest", "harvest",
                              "ckanext-harvest's source form hides the preview button")
+        from . import redis_queue
+
+        redis_queue.install()  # the harvest consumers survive an idle queue
 
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import suite_group
