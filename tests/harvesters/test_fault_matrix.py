@@ -16,12 +16,12 @@ from ckanext.harvest import model as harvest_model
 from ckanext.opendatalocale.harvesters import ods
 from tests.harvesters.conftest import HARVEST_CONFIG_MARKS, FakeSource
 from tests.harvesters.lib import Source, extra, harvested, make_source, run_job
-from tests.harvesters.scenarios import SCENARIOS, SECOND_GUID, Scenario
+from tests.harvesters.scenarios import SCENARIOS, Scenario
 from tests.http_server import FaultServer, RecordedRequest, Reply
 
 pytestmark = HARVEST_CONFIG_MARKS
 
-MATRIX = ["ods", "datagouv", "ckan", "dcat", "scdl-catalogue"]
+MATRIX = ["ods", "datagouv", "ckan", "dcat", "scdl-catalogue", "files"]
 
 
 @pytest.fixture
@@ -75,11 +75,12 @@ def _baseline(fault_server: FaultServer, scenario: Scenario, monkeypatch) -> tup
 def test_failures_change_nothing_and_report_readably(kind, fault, fault_server, monkeypatch, request):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)
-    if fault == "connect_timeout":
-        port = request.getfixturevalue("stalled_port")
-        _move_source(source, f"http://127.0.0.1:{port}{scenario.path}")
-    elif fault == "unreachable":
-        _move_source(source, f"http://127.0.0.1:{_closed_port()}{scenario.path}")
+    if fault in ("connect_timeout", "unreachable"):
+        port = request.getfixturevalue("stalled_port") if fault == "connect_timeout" else _closed_port()
+        if scenario.redirect_to_fail:
+            fake.fault = lambda r, normal: Reply.redirect(f"http://127.0.0.1:{port}{r.path}")
+        else:
+            _move_source(source, f"http://127.0.0.1:{port}{scenario.path}")
     elif fault == "empty":
         fake.datasets.clear()
     else:
@@ -111,17 +112,18 @@ def test_failures_change_nothing_and_report_readably(kind, fault, fault_server, 
 def test_dataset_deleted_at_source_is_withdrawn(kind, fault_server, monkeypatch):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)
-    fake.datasets.pop(1)
+    gone = scenario.remove_second(fake, source.id)
 
     result = run_job(source)
 
     assert result.status == "Finished" and result.gather_errors == [] and result.object_errors == []
     after = {extra(p, "harvest_guid"): p for p in harvested(source)}
     assert {g: p["id"] for g, p in after.items()} == before
-    assert [g for g, p in after.items() if p["private"]] == [SECOND_GUID[kind]]
+    assert [g for g, p in after.items() if p["private"]] == [gone]
 
 
-@pytest.mark.parametrize("kind", MATRIX)
+# A plain file has no identifier but its URL: nothing to rename.
+@pytest.mark.parametrize("kind", [kind for kind in MATRIX if kind != "files"])
 def test_id_renamed_at_source_keeps_the_dataset(kind, fault_server, monkeypatch):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)
