@@ -22,6 +22,7 @@ from tests.harvesters.conftest import HARVEST_OPTIONS
 from tests.helpers import REPO_ROOT
 
 CKAN = str(Path(sys.executable).with_name("ckan"))
+VENV = Path(sys.executable).parent.parent  # the virtualenv running the tests
 # One site id (and so one pair of queue names) per test run.
 SITE_ID = f"odl-test-{uuid.uuid4().hex[:12]}"
 
@@ -48,13 +49,13 @@ def harvest_ini(directory: Path, options: Mapping[str, str] | None = None) -> Pa
 def run(ini: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     """``ckan -c ini args`` to its end; output captured."""
     return subprocess.run([CKAN, "-c", str(ini), *args], capture_output=True, text=True, timeout=timeout,
-                          env=_env(), cwd=REPO_ROOT)
+                          env=child_env(), cwd=REPO_ROOT)
 
 
 def start(ini: Path, log: Path, *args: str) -> subprocess.Popen:
     """``ckan -c ini args`` in the background, in a process group of its own."""
     out = log.open("w")
-    return subprocess.Popen([CKAN, "-c", str(ini), *args], stdout=out, stderr=subprocess.STDOUT, env=_env(),
+    return subprocess.Popen([CKAN, "-c", str(ini), *args], stdout=out, stderr=subprocess.STDOUT, env=child_env(),
                             cwd=REPO_ROOT, start_new_session=True)
 
 
@@ -72,7 +73,7 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
             process.wait(timeout=20)
 
 
-def _env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("CKAN_INI", None)
     return env
