@@ -18,21 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import sqlalchemy as sa
 from ckan import model
-from ckan.lib.munge import munge_title_to_name
-from ckan.model.package import PACKAGE_NAME_MAX_LENGTH
 from ckan.plugins import toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
 from ckanext.opendatalocale.harvesters import common
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord
+from ckanext.opendatalocale.harvesters.packages import keep_resource_ids, scheming_fields, source_owner, unique_name
 from ckanext.opendatalocale.http import HttpClient, seconds_text
 from ckanext.opendatalocale.scdl.registry import get_registry
 
@@ -368,7 +366,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
             resource["name"] = common.sanitize_title(resource.get("name")) or resource.get("format") or ""
             resource["description"] = common.sanitize_text(resource.get("description"))
         publisher = package.pop("publisher_key", None) or ""
-        owner = config.organisation_mapping.get(publisher) or _source_owner(source)
+        owner = config.organisation_mapping.get(publisher) or source_owner(source)
         if owner:
             package["owner_org"] = owner
         sirens = list(config.sirens) + list(config.siren_mapping.get(publisher, ()))
@@ -390,7 +388,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
 
     def _apply_extras(self, package: dict[str, Any], extras: Mapping[str, str]) -> None:
         """Scheming fields go top level, the rest into CKAN extras."""
-        fields = _scheming_fields()
+        fields = scheming_fields()
         listed = []
         for key, value in extras.items():
             if key in fields:
@@ -423,11 +421,11 @@ class OpenDataLocaleHarvester(HarvesterBase):
             package["id"] = existing["id"]
             package["name"] = existing["name"]
             package["private"] = False
-            _keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
+            keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
             self._make_current(obj, package["id"])
             tk.get_action("package_update")(context, package)
         else:
-            package["name"] = _unique_name(package.get("name") or package["title"])
+            package["name"] = unique_name(package.get("name") or package["title"])
             package["id"] = str(uuid.uuid4())
             self._make_current(obj, package["id"])
             tk.get_action("package_create")(context, package)
@@ -471,7 +469,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
             return True
         extras[WITHDRAWN_KEY] = now.isoformat()
         patch = {"id": existing["id"], "private": bool(existing.get("owner_org"))}
-        fields = _scheming_fields()
+        fields = scheming_fields()
         if WITHDRAWN_KEY in fields:
             patch[WITHDRAWN_KEY] = extras[WITHDRAWN_KEY]
         else:
@@ -480,45 +478,3 @@ class OpenDataLocaleHarvester(HarvesterBase):
         tk.get_action("package_patch")(context, patch)
         model.Session.commit()
         return True
-
-
-def _unique_name(title: str) -> str:
-    """A free dataset name from the title: ``name``, then ``name1``, ``name2``...
-    as ckanext-harvest's ``_gen_new_name`` does, but looked up by exact names
-    (the unique index) instead of an ILIKE prefix scan of every dataset, whose
-    cost grew with the portal (tens of ms per dataset at 10,000 datasets)."""
-    ideal = re.sub("-+", "-", munge_title_to_name(title))[:PACKAGE_NAME_MAX_LENGTH]
-    candidates = [ideal] + [ideal[:PACKAGE_NAME_MAX_LENGTH - len(str(n))] + str(n) for n in range(1, 1000)]
-    taken = {name for (name,) in model.Session.query(model.Package.name)
-             .filter(model.Package.name.in_(candidates))}
-    free = next((name for name in candidates if name not in taken), None)
-    return free or f"{ideal[:PACKAGE_NAME_MAX_LENGTH - 9]}-{uuid.uuid4().hex[:8]}"
-
-
-def _keep_resource_ids(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> None:
-    """A resource still at the same URL keeps its id, and with it its page, views
-    and conformity results: package_update would otherwise replace every
-    resource by a new one, and queue every file for a new check."""
-    free: dict[str, list[str]] = {}
-    for resource in old:
-        if resource.get("url") and resource.get("id"):
-            free.setdefault(resource["url"], []).append(resource["id"])
-    for resource in new:
-        ids = free.get(resource.get("url") or "")
-        if ids:
-            resource["id"] = ids.pop(0)
-
-
-def _source_owner(source: Any) -> str | None:
-    """The organisation of the harvest source (a dataset of type "harvest")."""
-    package = model.Package.get(source.id)
-    return package.owner_org if package is not None else None
-
-
-def _scheming_fields() -> set[str]:
-    """Field names of the scheming dataset schema, when scheming is enabled."""
-    try:
-        schema = tk.get_action("scheming_dataset_schema_show")({"ignore_auth": True}, {"type": "dataset"})
-    except (KeyError, tk.ObjectNotFound):
-        return set()
-    return {f["field_name"] for f in schema.get("dataset_fields", [])}
