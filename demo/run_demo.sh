@@ -10,8 +10,12 @@ ckan() { "$venv/bin/ckan" -c demo/demo.ini "$@"; }
 mkdir -p var/demo
 # The demo's harvest sources, served offline on 127.0.0.1:5081 while the demo runs.
 "$venv/bin/python" demo/serve_sources.py --port 5081 > var/demo/sources.log 2>&1 &
-sources_pid=$!
-trap 'kill $sources_pid 2>/dev/null || true' EXIT
+pids=($!)
+# One Ctrl-C stops everything: background processes ignore it, so they are
+# stopped here when the web server (or anything before it) ends.
+stop() { trap - EXIT; kill "${pids[@]}" 2>/dev/null || true; wait; }
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 bash scripts/init_db.sh "$venv" demo/demo.ini
 ckan opendatalocale territories import --dep 56 --shipped-outlines
@@ -19,5 +23,8 @@ ckan opendatalocale territories import --dep 56 --shipped-outlines
 ckan opendatalocale territories define "Morbihan" --slug morbihan --dep 56 --org atd-morbihan
 ckan jobs worker --burst                                     # conformity checks of uploaded and harvested files
 ckan opendatalocale dashboard refresh
+# Jobs worker, harvest consumers and a harvest run every minute (var/demo/workers.log).
+bash demo/workers.sh "$venv" demo/demo.ini 60 > var/demo/workers.log 2>&1 &
+pids+=($!)
 cat var/demo/login.txt
 ckan run --host 127.0.0.1 --port 5000 --disable-debugger --disable-reloader --threaded

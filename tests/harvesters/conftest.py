@@ -21,16 +21,19 @@ HARVEST_PLUGINS = ("opendatalocale_search opendatalocale_harvest harvest opendat
                    "opendatalocale_datagouv_harvester opendatalocale_ckan_harvester "
                    "opendatalocale_dcat_harvester opendatalocale_file_harvester")
 
-# Applied to every harvester test module: fast retries, local server allowed.
-HARVEST_CONFIG_MARKS = [
-    pytest.mark.ckan_config("ckan.plugins", HARVEST_PLUGINS),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.allow_private", "true"),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.backoff", "0.01"),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.max_retry_wait", "0.5"),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.retries", "1"),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.timeout.connect", "0.5"),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.timeout.read", "0.5"),
-    pytest.mark.ckan_config("ckanext.opendatalocale.http.timeout.total", "10"),
+# What every harvester test runs with: fast retries, local server allowed.
+# The CLI tests give the same options to the ``ckan`` processes they start.
+HARVEST_OPTIONS = {
+    "ckan.plugins": HARVEST_PLUGINS,
+    "ckanext.opendatalocale.http.allow_private": "true",
+    "ckanext.opendatalocale.http.backoff": "0.01",
+    "ckanext.opendatalocale.http.max_retry_wait": "0.5",
+    "ckanext.opendatalocale.http.retries": "1",
+    "ckanext.opendatalocale.http.timeout.connect": "0.5",
+    "ckanext.opendatalocale.http.timeout.read": "0.5",
+    "ckanext.opendatalocale.http.timeout.total": "10",
+}
+HARVEST_CONFIG_MARKS = [pytest.mark.ckan_config(key, value) for key, value in HARVEST_OPTIONS.items()] + [
     pytest.mark.usefixtures("with_plugins", "harvest_db"),
 ]
 
@@ -237,4 +240,33 @@ class FakeCatalogue(FakeSource):
         writer = csv.DictWriter(out, CATALOGUE_HEADER, delimiter=";")
         writer.writeheader()
         writer.writerows(self.datasets)
+        return Reply.text(out.getvalue(), "text/csv; charset=utf-8")
+
+
+class FakeFiles(FakeSource):
+    """Plain CSV files of a commune at ``/fichiers/jeu-<i>.csv``, one dataset each.
+
+    ``datasets`` maps each served file's name to its rows; a file missing
+    from it is served empty (a broken export). :meth:`config` lists the files
+    after the first, whose URL is the source's.
+    """
+
+    def __init__(self, server: FaultServer, count: int = 3):
+        super().__init__(server)
+        self.names = [f"jeu-{i}.csv" for i in range(count)]
+        self.datasets = {name: self.make(i) for i, name in enumerate(self.names)}
+        for name in self.names:
+            self.serve(f"/fichiers/{name}", lambda request, name=name: self.handle(name))
+
+    @staticmethod
+    def make(i: int, label: str = "Subvention") -> list[list[str]]:
+        return [["nomAttribuant", "idAttribuant", "objet", "montant"],
+                ["Ville de Vannes", "21560260800014", f"{label} {i} : fonctionnement de l'association", str(100 + i)]]
+
+    def config(self) -> dict[str, Any]:
+        return {"files": [self.server.url(f"/fichiers/{name}") for name in self.names[1:]]}
+
+    def handle(self, name: str) -> Reply:
+        out = io.StringIO()
+        csv.writer(out, delimiter=";").writerows(self.datasets.get(name, []))
         return Reply.text(out.getvalue(), "text/csv; charset=utf-8")

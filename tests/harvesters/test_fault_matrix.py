@@ -8,77 +8,20 @@ keeps its dataset.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 from ckanext.harvest import model as harvest_model
 
 from ckanext.opendatalocale.harvesters import ods
-from tests.harvesters.conftest import (
-    HARVEST_CONFIG_MARKS, FakeCatalogue, FakeCkan, FakeDatagouv, FakeDcat, FakeOds, FakeSource)
+from tests.harvesters.conftest import HARVEST_CONFIG_MARKS, FakeSource
 from tests.harvesters.lib import Source, extra, harvested, make_source, run_job
+from tests.harvesters.scenarios import SCENARIOS, Scenario
 from tests.http_server import FaultServer, RecordedRequest, Reply
 
 pytestmark = HARVEST_CONFIG_MARKS
 
-
-def _q(request: RecordedRequest, key: str) -> str:
-    return (request.query.get(key) or [""])[0]
-
-
-@dataclass
-class Scenario:
-    kind: str
-    fake: Callable[[FaultServer], FakeSource]
-    path: str
-    config: dict
-    second_page: Callable[[RecordedRequest], bool]
-    malformed: Reply
-    rename: Callable[[FakeSource], None]
-
-
-def _rename_ods(fake: FakeSource) -> None:
-    fake.datasets[0]["dataset_id"] = "nouveau-nom"
-
-
-def _rename_datagouv(fake: FakeSource) -> None:
-    fake.datasets[0]["slug"] = "nouveau-nom"
-
-
-def _rename_ckan(fake: FakeSource) -> None:
-    fake.datasets[0]["name"] = "nouveau-nom"
-
-
-def _rename_dcat(fake: FakeSource) -> None:
-    # A new identifier, same landing page: the dataset is taken over, not duplicated.
-    fake.datasets[0]["identifier"] = "dcat-0-v2"
-
-
-def _rename_catalogue(fake: FakeSource) -> None:
-    fake.datasets[0]["ID"] = "cat-0-renomme"
-
-
-SCENARIOS = {
-    "ods": Scenario("ods", lambda s: FakeOds(s, 3), "/", {}, lambda r: _q(r, "offset") == "2",
-                    Reply.malformed_json(), _rename_ods),
-    "datagouv": Scenario("datagouv", lambda s: FakeDatagouv(s, 3, page_size=2), "/fr/organizations/ville-de-vannes/",
-                         {}, lambda r: _q(r, "page") == "2", Reply.malformed_json(), _rename_datagouv),
-    "ckan": Scenario("ckan", lambda s: FakeCkan(s, 3), "/", {"rows": 2}, lambda r: _q(r, "start") == "2",
-                     Reply.malformed_json(), _rename_ckan),
-    "dcat": Scenario("dcat", lambda s: FakeDcat(s, 3, page_size=2), "/catalog.ttl", {},
-                     lambda r: _q(r, "page") == "2",
-                     Reply.text('@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<a> dcat:title "x', "text/turtle"),
-                     _rename_dcat),
-    # A single document: "mid-run" is the connection cut in the middle of it.
-    "scdl-catalogue": Scenario("file", lambda s: FakeCatalogue(s, 3), "/catalogue.csv", {"catalogue": True},
-                               lambda r: True, Reply.text("pas;un;catalogue\n1;2;3\n", "text/csv"),
-                               _rename_catalogue),
-}
-
-
-SECOND_GUID = {"ods": "da_00001", "datagouv": "dg0001", "ckan": "ckan-0001", "dcat": "dcat-1",
-               "scdl-catalogue": "21560260800014:cat-1"}
+MATRIX = ["ods", "datagouv", "ckan", "dcat", "scdl-catalogue", "files"]
 
 
 @pytest.fixture
@@ -119,7 +62,7 @@ ERROR_FAULTS = ["connect_timeout", "read_timeout", "500", "503_retry_after", "42
 def _baseline(fault_server: FaultServer, scenario: Scenario, monkeypatch) -> tuple[FakeSource, Source, dict]:
     monkeypatch.setattr(ods, "PAGE", 2)
     fake = scenario.fake(fault_server)
-    source = make_source(fault_server.url(scenario.path), scenario.kind, scenario.config)
+    source = make_source(fault_server.url(scenario.path), scenario.kind, scenario.config(fake))
     first = run_job(source)
     assert first.gather_errors == [] and first.object_errors == [], first
     packages = harvested(source)
@@ -128,15 +71,16 @@ def _baseline(fault_server: FaultServer, scenario: Scenario, monkeypatch) -> tup
 
 
 @pytest.mark.parametrize("fault", ERROR_FAULTS)
-@pytest.mark.parametrize("kind", list(SCENARIOS))
+@pytest.mark.parametrize("kind", MATRIX)
 def test_failures_change_nothing_and_report_readably(kind, fault, fault_server, monkeypatch, request):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)
-    if fault == "connect_timeout":
-        port = request.getfixturevalue("stalled_port")
-        _move_source(source, f"http://127.0.0.1:{port}{scenario.path}")
-    elif fault == "unreachable":
-        _move_source(source, f"http://127.0.0.1:{_closed_port()}{scenario.path}")
+    if fault in ("connect_timeout", "unreachable"):
+        port = request.getfixturevalue("stalled_port") if fault == "connect_timeout" else _closed_port()
+        if scenario.redirect_to_fail:
+            fake.fault = lambda r, normal: Reply.redirect(f"http://127.0.0.1:{port}{r.path}")
+        else:
+            _move_source(source, f"http://127.0.0.1:{port}{scenario.path}")
     elif fault == "empty":
         fake.datasets.clear()
     else:
@@ -164,21 +108,22 @@ def test_failures_change_nothing_and_report_readably(kind, fault, fault_server, 
     assert all(p["private"] is False for p in after)
 
 
-@pytest.mark.parametrize("kind", list(SCENARIOS))
+@pytest.mark.parametrize("kind", MATRIX)
 def test_dataset_deleted_at_source_is_withdrawn(kind, fault_server, monkeypatch):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)
-    fake.datasets.pop(1)
+    gone = scenario.remove_second(fake, source.id)
 
     result = run_job(source)
 
     assert result.status == "Finished" and result.gather_errors == [] and result.object_errors == []
     after = {extra(p, "harvest_guid"): p for p in harvested(source)}
     assert {g: p["id"] for g, p in after.items()} == before
-    assert [g for g, p in after.items() if p["private"]] == [SECOND_GUID[kind]]
+    assert [g for g, p in after.items() if p["private"]] == [gone]
 
 
-@pytest.mark.parametrize("kind", list(SCENARIOS))
+# A plain file has no identifier but its URL: nothing to rename.
+@pytest.mark.parametrize("kind", [kind for kind in MATRIX if kind != "files"])
 def test_id_renamed_at_source_keeps_the_dataset(kind, fault_server, monkeypatch):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)
@@ -192,7 +137,7 @@ def test_id_renamed_at_source_keeps_the_dataset(kind, fault_server, monkeypatch)
     assert all(p["private"] is False for p in after)
 
 
-@pytest.mark.parametrize("kind", list(SCENARIOS))
+@pytest.mark.parametrize("kind", MATRIX)
 def test_transient_errors_are_retried(kind, fault_server, monkeypatch):
     scenario = SCENARIOS[kind]
     fake, source, before = _baseline(fault_server, scenario, monkeypatch)

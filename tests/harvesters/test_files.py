@@ -1,4 +1,4 @@
-"""Plain CSV/XLSX files and SCDL catalogue CSVs end to end."""
+"""Plain CSV/XLSX/ODS/XLS files and SCDL catalogue CSVs end to end."""
 from __future__ import annotations
 
 import io
@@ -15,6 +15,7 @@ from tests.http_server import Reply
 pytestmark = HARVEST_CONFIG_MARKS
 
 PLAIN = fixture_path("samples", "harvest", "plain-file")
+SHEETS = fixture_path("harvest-files")
 
 
 def _xlsx(rows: list[list[str]]) -> bytes:
@@ -57,6 +58,47 @@ def test_each_file_is_a_dataset_with_its_detected_schema_and_siren(fault_server)
 
     again = run_job(source)
     assert set(again.statuses.values()) == {"not modified"}
+
+
+@pytest.mark.parametrize("name, served_as, fmt", [
+    ("subventions-vannes.xls", "subventions.xls", "XLS"),
+    ("subventions-vannes.ods", "subventions.ods", "ODS"),
+    # Named and typed as an XLSX by a careless export: read for what it is.
+    ("subventions-vannes.xls", "subventions.xlsx", "XLS"),
+])
+def test_xls_and_ods_files_are_read_with_their_schema_and_siren(name, served_as, fmt, fault_server):
+    fault_server.route(f"/{served_as}", Reply.file(SHEETS / name, content_type="application/vnd.openxmlformats-"
+                                                                              "officedocument.spreadsheetml.sheet"))
+    source = make_source(fault_server.url(f"/{served_as}"), "file", {"title": "Subventions de Vannes"})
+
+    result = run_job(source)
+
+    assert result.gather_errors == [] and result.object_errors == [], result
+    [package] = harvested(source)
+    resource = package["resources"][0]
+    assert (resource["format"], resource["schema_name"], resource["schema_detection"]) == (
+        fmt, "scdl/subventions", "header")
+    # The SIRET is a number in the sheet, read as the digits it shows.
+    assert json.loads(extra(package, "collectivites_siren")) == ["215602608"]
+    assert set(run_job(source).statuses.values()) == {"not modified"}
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"", "The file is empty"),
+    (b"%PDF-1.4\n%binary", "\u00ab pdf \u00bb"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "spreadsheet"),
+])
+def test_an_unreadable_file_is_reported_in_both_languages(body, reason, fault_server):
+    fault_server.route("/export.xls", Reply(body, content_type="application/vnd.ms-excel"))
+    source = make_source(fault_server.url("/export.xls"), "file")
+
+    result = run_job(source)
+
+    assert result.status == "Finished" and harvested(source) == []
+    [error] = result.object_errors
+    french, english = error.split("\n— ")
+    assert "n'a pas pu être lu" in french and "could not be read" in english
+    assert reason.lower() in error.lower()
 
 
 def test_changed_file_is_updated_and_a_broken_download_keeps_the_dataset(fault_server):

@@ -18,21 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+import sqlalchemy as sa
 from ckan import model
-from ckan.lib.munge import munge_title_to_name
-from ckan.model.package import PACKAGE_NAME_MAX_LENGTH
 from ckan.plugins import toolkit as tk
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestGatherError, HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from ckanext.opendatalocale.harvesters import common, detect
+from ckanext.opendatalocale.harvesters import common
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord
+from ckanext.opendatalocale.harvesters.packages import keep_resource_ids, scheming_fields, source_owner, unique_name
 from ckanext.opendatalocale.http import HttpClient, seconds_text
+from ckanext.opendatalocale.scdl.registry import get_registry
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
         """What, besides the record, shapes the dataset we write: the source
         config, the harvester and the schemas detection can find. A record
         gathered again with the same content and fingerprint is unchanged."""
-        registry = detect._registry(None)
+        registry = get_registry()
         schemas = [(name, registry.versions(name)) for name in registry.names()]
         return common.content_hash({"kind": self.kind, "class": type(self).__name__,
                                     "config": source.config or "", "schemas": schemas})
@@ -323,11 +323,19 @@ class OpenDataLocaleHarvester(HarvesterBase):
             return None
 
     def _make_current(self, obj: HarvestObject, package_id: str) -> None:
+        """The object becomes the dataset's current one, in the session (not
+        committed). Done *before* the dataset is written: ckanext-harvest's
+        ``before_dataset_index`` indexes the dataset with the source and the
+        object it finds current then (searches by source, the source page).
+        The package of a dataset being created does not exist yet: the foreign
+        key is checked at the commit, as ckanext-harvest's own harvesters do."""
         model.Session.query(HarvestObject).filter(HarvestObject.package_id == package_id).filter(
             HarvestObject.id != obj.id).update({"current": False}, synchronize_session=False)
         obj.package_id = package_id
         obj.current = True
-        obj.save()
+        model.Session.add(obj)
+        model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+        model.Session.flush()
 
     def import_stage(self, harvest_object: HarvestObject) -> bool | str:
         try:
@@ -358,7 +366,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
             resource["name"] = common.sanitize_title(resource.get("name")) or resource.get("format") or ""
             resource["description"] = common.sanitize_text(resource.get("description"))
         publisher = package.pop("publisher_key", None) or ""
-        owner = config.organisation_mapping.get(publisher) or _source_owner(source)
+        owner = config.organisation_mapping.get(publisher) or source_owner(source)
         if owner:
             package["owner_org"] = owner
         sirens = list(config.sirens) + list(config.siren_mapping.get(publisher, ()))
@@ -380,7 +388,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
 
     def _apply_extras(self, package: dict[str, Any], extras: Mapping[str, str]) -> None:
         """Scheming fields go top level, the rest into CKAN extras."""
-        fields = _scheming_fields()
+        fields = scheming_fields()
         listed = []
         for key, value in extras.items():
             if key in fields:
@@ -413,13 +421,14 @@ class OpenDataLocaleHarvester(HarvesterBase):
             package["id"] = existing["id"]
             package["name"] = existing["name"]
             package["private"] = False
-            _keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
-            result = tk.get_action("package_update")(context, package)
+            keep_resource_ids(package.get("resources") or [], existing.get("resources") or [])
+            self._make_current(obj, package["id"])
+            tk.get_action("package_update")(context, package)
         else:
-            package["name"] = _unique_name(package.get("name") or package["title"])
-            package.pop("id", None)
-            result = tk.get_action("package_create")(context, package)
-        self._make_current(obj, result["id"])
+            package["name"] = unique_name(package.get("name") or package["title"])
+            package["id"] = str(uuid.uuid4())
+            self._make_current(obj, package["id"])
+            tk.get_action("package_create")(context, package)
         model.Session.commit()
         return True
 
@@ -429,6 +438,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
         if existing is None or existing.get("state") == "deleted" or config.withdrawal.policy == "keep":
             if existing is not None and existing.get("state") != "deleted":
                 self._make_current(obj, existing["id"])
+                model.Session.commit()
             return "unchanged"
         extras = {e["key"]: e["value"] for e in existing.get("extras", [])}
         withdrawn_at = extras.get(WITHDRAWN_KEY) or existing.get(WITHDRAWN_KEY)
@@ -447,6 +457,7 @@ class OpenDataLocaleHarvester(HarvesterBase):
                 return True
         if withdrawn_at and existing.get("private"):
             self._make_current(obj, existing["id"])
+            model.Session.commit()
             return "unchanged"
         if config.withdrawal.policy == "delete" and config.withdrawal.days == 0:
             tk.get_action("package_delete")(context, {"id": existing["id"]})
@@ -458,54 +469,12 @@ class OpenDataLocaleHarvester(HarvesterBase):
             return True
         extras[WITHDRAWN_KEY] = now.isoformat()
         patch = {"id": existing["id"], "private": bool(existing.get("owner_org"))}
-        fields = _scheming_fields()
+        fields = scheming_fields()
         if WITHDRAWN_KEY in fields:
             patch[WITHDRAWN_KEY] = extras[WITHDRAWN_KEY]
         else:
             patch["extras"] = [{"key": k, "value": v} for k, v in extras.items()]
-        tk.get_action("package_patch")(context, patch)
         self._make_current(obj, existing["id"])
+        tk.get_action("package_patch")(context, patch)
         model.Session.commit()
         return True
-
-
-def _unique_name(title: str) -> str:
-    """A free dataset name from the title: ``name``, then ``name1``, ``name2``...
-    as ckanext-harvest's ``_gen_new_name`` does, but looked up by exact names
-    (the unique index) instead of an ILIKE prefix scan of every dataset, whose
-    cost grew with the portal (tens of ms per dataset at 10,000 datasets)."""
-    ideal = re.sub("-+", "-", munge_title_to_name(title))[:PACKAGE_NAME_MAX_LENGTH]
-    candidates = [ideal] + [ideal[:PACKAGE_NAME_MAX_LENGTH - len(str(n))] + str(n) for n in range(1, 1000)]
-    taken = {name for (name,) in model.Session.query(model.Package.name)
-             .filter(model.Package.name.in_(candidates))}
-    free = next((name for name in candidates if name not in taken), None)
-    return free or f"{ideal[:PACKAGE_NAME_MAX_LENGTH - 9]}-{uuid.uuid4().hex[:8]}"
-
-
-def _keep_resource_ids(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> None:
-    """A resource still at the same URL keeps its id, and with it its page, views
-    and conformity results: package_update would otherwise replace every
-    resource by a new one, and queue every file for a new check."""
-    free: dict[str, list[str]] = {}
-    for resource in old:
-        if resource.get("url") and resource.get("id"):
-            free.setdefault(resource["url"], []).append(resource["id"])
-    for resource in new:
-        ids = free.get(resource.get("url") or "")
-        if ids:
-            resource["id"] = ids.pop(0)
-
-
-def _source_owner(source: Any) -> str | None:
-    """The organisation of the harvest source (a dataset of type "harvest")."""
-    package = model.Package.get(source.id)
-    return package.owner_org if package is not None else None
-
-
-def _scheming_fields() -> set[str]:
-    """Field names of the scheming dataset schema, when scheming is enabled."""
-    try:
-        schema = tk.get_action("scheming_dataset_schema_show")({"ignore_auth": True}, {"type": "dataset"})
-    except (KeyError, tk.ObjectNotFound):
-        return set()
-    return {f["field_name"] for f in schema.get("dataset_fields", [])}

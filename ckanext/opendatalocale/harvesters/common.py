@@ -59,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "source.malformed_rdf": ("Le document RDF de {url} est invalide : {detail}",
                              "The RDF document at {url} is invalid: {detail}"),
     "source.not_found": ("Organisation ou source introuvable : {ref}", "Organisation or source not found: {ref}"),
+    "source.unreadable_file": ("Le fichier {url} n'a pas pu être lu : {detail}",
+                               "The file {url} could not be read: {detail}"),
     "import.failed": ("L'import du jeu de données {guid} a échoué : {detail}",
                       "Importing dataset {guid} failed: {detail}"),
     "import.invalid": ("Le jeu de données {guid} est invalide pour CKAN : {detail}",

@@ -1,4 +1,4 @@
-"""Plain files a commune publishes (CSV / XLSX), and SCDL ``catalogue`` CSVs.
+"""Plain files a commune publishes (CSV, XLSX, ODS, XLS), and SCDL ``catalogue`` CSVs.
 
 Source URL: the first file (or the catalogue). Config (JSON, plus the common keys)::
 
@@ -24,12 +24,17 @@ import posixpath
 from typing import Any, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
+from ckanext.opendatalocale.conformity import messages, readers
+from ckanext.opendatalocale.convert.tables import ConvertError, read_table
 from ckanext.opendatalocale.harvesters import common, detect
 from ckanext.opendatalocale.harvesters.base import OpenDataLocaleHarvester
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord, SourceError
 from ckanext.opendatalocale.http import HttpClient
+from ckanext.opendatalocale.scdl import detect as scdl_detect
 
 HEADER_BYTES = 256 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # XLS (Excel 97-2003)
+SPREADSHEETS = ("XLSX", "ODS", "XLS")
 SIRET_COLUMNS = ("COLL_SIRET", "coll_siret", "idAttribuant", "SIRET", "siret")
 CATALOGUE_REQUIRED = {"COLL_SIRET", "ID", "TITRE"}
 
@@ -47,25 +52,21 @@ def _filename(url: str) -> str:
     return unquote(posixpath.basename(urlsplit(url).path)) or url
 
 
-def _format(url: str, content_type: str = "") -> str:
-    name = _filename(url).lower()
-    if name.endswith((".xlsx", ".xls")) or "spreadsheet" in content_type:
-        return "XLSX"
-    return "CSV"
+def _format(data: bytes) -> str:
+    """CSV, XLSX, ODS or XLS, from the content: exports named ``.xls`` are
+    often CSV or HTML, and a file's type header says little more."""
+    if data.startswith(OLE_MAGIC):
+        return "XLS"
+    return readers.sniff_format(data[:readers.SAMPLE_BYTES], io.BytesIO(data)).upper()
 
 
 def read_rows(data: bytes, fmt: str, limit: int | None = None) -> tuple[list[str], list[dict[str, str]]]:
-    """Header and rows of a CSV (encoding and delimiter sniffed) or XLSX."""
-    if fmt == "XLSX":
-        import openpyxl
-
-        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        header = [c.strip() for c in rows[0]] if rows else []
-        body = rows[1:]
+    """Header and rows of a CSV (encoding and delimiter sniffed), XLSX, ODS or XLS."""
+    if fmt in SPREADSHEETS:
+        return _sheet_rows(data, limit)
     else:
         header = detect.sniff_csv_header(data[:HEADER_BYTES])
-        text = detect._decode(data).lstrip("\ufeff")
+        text = scdl_detect._decode(data).lstrip("\ufeff")
         delimiter = max((";", ",", "\t", "|"), key=lambda d: text.split("\n", 1)[0].count(d))
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         next(reader, None)
@@ -75,6 +76,25 @@ def read_rows(data: bytes, fmt: str, limit: int | None = None) -> tuple[list[str
         if any(cell.strip() for cell in row):
             out.append({name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)})
     return header, out
+
+
+def _sheet_rows(data: bytes, limit: int | None) -> tuple[list[str], list[dict[str, str]]]:
+    """The first sheet through the converter's table reader: the readers' caps
+    (size, zip bombs, columns), XLS through xlrd, the header found below any
+    title rows, and only a sample of rows read."""
+    table = read_table(data)
+    rows = table.sample[:limit] if limit else table.sample
+    return table.headers, [{name: readers.display_text(cells[i]).strip() for i, name in enumerate(table.headers)}
+                           for cells in rows]
+
+
+class UnreadableFile(SourceError):
+    """A file that is no table the harvester can read; the reason in both languages."""
+
+    def __init__(self, url: str, reason: Mapping[str, str]):
+        super().__init__("source.unreadable_file", url=url, detail=reason["en"])
+        self.message = {lang: common.format_message("source.unreadable_file", url=url, detail=reason[lang])[lang]
+                        for lang in ("fr", "en")}
 
 
 def gather(url: str, config: HarvestConfig, client: HttpClient) -> Iterator[RemoteRecord]:
@@ -110,12 +130,16 @@ def fetch(record: dict[str, Any], client: HttpClient) -> dict[str, Any]:
             digest.update(chunk)
             if len(head) < 64 * 1024 * 1024:
                 head.extend(chunk)
-        content_type = body.headers.get("Content-Type") or ""
     data = bytes(head)
     if data.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
         raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
-    fmt = _format(entry["url"], content_type)
-    header, rows = read_rows(data, fmt, limit=50)
+    try:
+        fmt = _format(data)
+        header, rows = read_rows(data, fmt, limit=50)
+    except readers.ReadFailure as failure:
+        raise UnreadableFile(entry["url"], messages.render(failure.code, failure.params)) from failure
+    except ConvertError as error:
+        raise UnreadableFile(entry["url"], {"fr": error.message_fr, "en": error.message_en}) from error
     sirets = [row.get(col) for row in rows for col in SIRET_COLUMNS if row.get(col)]
     return {**record, "sha256": digest.hexdigest(), "format": fmt, "header": header,
             "sirets": sorted(set(sirets))[:20]}
@@ -169,7 +193,7 @@ def _catalogue_package(row: Mapping[str, str], config: HarvestConfig) -> dict[st
 
 class FileHarvester(OpenDataLocaleHarvester):
     kind = "file"
-    title = "Fichiers CSV/XLSX et catalogues SCDL"
+    title = "Fichiers CSV/XLSX/ODS/XLS et catalogues SCDL"
     description = ("Fichiers publiés par une collectivité et catalogues SCDL — "
                    "files published by a collectivité, and SCDL catalogue CSVs")
     extra_keys = {"files": "more file URLs (strings or {url, title, schema, siren, license, description})",

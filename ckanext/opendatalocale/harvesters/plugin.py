@@ -10,6 +10,7 @@ extends ckanext-harvest's source form)::
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import ckan.plugins as p
@@ -32,12 +33,16 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IClick)
+    p.implements(p.IPackageController, inherit=True)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "opendatalocale_harvest")
         warn_if_listed_after(config, "opendatalocale_harvest", "harvest",
                              "ckanext-harvest's source form hides the preview button")
+        from . import redis_queue
+
+        redis_queue.install()  # the harvest consumers survive an idle queue
 
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import suite_group
@@ -45,3 +50,39 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
         from . import cli
 
         return [suite_group(*cli.COMMANDS)]
+
+    # IPackageController
+
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        """A harvest source is indexed with its show schema applied.
+
+        ckanext-harvest's ``harvest_source_reindex`` (run when a job ends)
+        indexes the source unvalidated: its type, frequency and config stay in
+        the extras, and CKAN 2.12 serves ``package_show`` from that index, so
+        ``harvest_source_show`` and ``ckan harvester run-test`` lose them.
+        """
+        if pkg_dict.get("type") == "harvest" and "source_type" not in json.loads(
+                pkg_dict.get("validated_data_dict") or "{}"):
+            from ckan.lib.navl.dictization_functions import MissingNullEncoder
+
+            shown = tk.get_action("package_show")({"ignore_auth": True, "use_cache": False},
+                                                  {"id": pkg_dict["id"]})
+            pkg_dict["validated_data_dict"] = json.dumps(shown, cls=MissingNullEncoder)
+        return pkg_dict
+
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        """A harvest source being created is visible to ckanext-harvest's own hook.
+
+        ckanext-harvest adds the source object to the session without a flush
+        and looks it up without autoflush: when package_create shows the new
+        source (to index it), the lookup misses it and logs "Harvest source not
+        found for dataset". Flushing that pending object (ours runs first) lets
+        the hook find it; a source really missing is still reported.
+        """
+        if pkg_dict.get("type") == "harvest":
+            from ckan import model
+            from ckanext.harvest.model import HarvestSource
+
+            if any(isinstance(obj, HarvestSource) and obj.id == pkg_dict.get("id") for obj in model.Session.new):
+                model.Session.flush()
+        return pkg_dict
