@@ -66,8 +66,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "The “{format}” format is not supported: send a CSV, XLSX or ODS file."),
     "unreadable-spreadsheet": ("Le classeur n'a pas pu être lu : {note}",
                                "The spreadsheet could not be read: {note}"),
-    "spreadsheet-too-large": ("Le classeur décompressé dépasse la taille maximale acceptée ({limit} octets).",
-                              "The uncompressed spreadsheet is larger than the accepted maximum ({limit} bytes)."),
+    "spreadsheet-too-large": ("Le classeur décompressé dépasse la taille maximale acceptée ({limit}).",
+                              "The uncompressed spreadsheet is larger than the accepted maximum ({limit})."),
+    "compression-ratio": ("La partie {part} du classeur est compressée {ratio} fois, au-delà du taux de compression "
+                          "accepté ({limit} fois) : le fichier ressemble à une bombe de décompression.",
+                          "The spreadsheet's part {part} is compressed {ratio} times, more than the accepted "
+                          "compression ratio ({limit} times): the file looks like a decompression bomb."),
+    "shared-strings-too-large": ("Les textes partagés du classeur (sharedStrings.xml) font {size} une fois "
+                                 "décompressés, au-delà du maximum accepté ({limit}).",
+                                 "The spreadsheet's shared strings (sharedStrings.xml) take {size} uncompressed, "
+                                 "more than the accepted maximum ({limit})."),
     "malformed-csv": ("Le CSV est mal formé vers la ligne {row} : {note}",
                       "The CSV is malformed near row {row}: {note}"),
     "invalid-schema": ("Le schéma est invalide : {note}", "The schema is invalid: {note}"),
@@ -255,6 +263,15 @@ def hint(error_type: str, check: str | None = None) -> Bilingual:
         key = "nomenclature-actes-value"
     fr, en = HINTS.get(key, HINTS["error"])
     return {"fr": fr, "en": en}
+
+
+def size_text(value: int) -> dict[str, str]:
+    """A size for a message: "1,5 Mio" in French, "1.5 MiB" in English."""
+    for unit, fr, en in ((1 << 30, "Gio", "GiB"), (1 << 20, "Mio", "MiB"), (1 << 10, "Kio", "KiB")):
+        if value >= unit:
+            number = f"{value / unit:.1f}".removesuffix(".0")
+            return {"fr": f"{number.replace('.', ',')} {fr}", "en": f"{number} {en}"}
+    return {"fr": f"{value} octets", "en": f"{value} bytes"}
 
 
 class _SafeDict(dict):
