@@ -472,6 +472,13 @@ class HttpClient:
         self.deadline_seconds = float(seconds or 0.0)
         self.deadline_hit = False
 
+    def check_deadline(self, url: str = "") -> None:
+        """Raise :class:`DeadlineExceeded` (and set :attr:`deadline_hit`) once the
+        overall deadline has passed: for work done between requests, such as
+        parsing what was downloaded."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self._expired(url, self.deadline)
+
     def __enter__(self) -> "HttpClient":
         return self
 

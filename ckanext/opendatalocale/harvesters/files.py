@@ -17,19 +17,19 @@ to the row's ``URL``.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import posixpath
-from typing import Any, Iterator, Mapping
+import tempfile
+from typing import IO, Any, Callable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
+from ckanext.opendatalocale.conformity import messages, readers
 from ckanext.opendatalocale.harvesters import common, detect
 from ckanext.opendatalocale.harvesters.base import OpenDataLocaleHarvester
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord, SourceError
 from ckanext.opendatalocale.http import HttpClient
 
-HEADER_BYTES = 256 * 1024
+SAMPLE_ROWS = 50
 SIRET_COLUMNS = ("COLL_SIRET", "coll_siret", "idAttribuant", "SIRET", "siret")
 CATALOGUE_REQUIRED = {"COLL_SIRET", "ID", "TITRE"}
 
@@ -54,27 +54,44 @@ def _format(url: str, content_type: str = "") -> str:
     return "CSV"
 
 
-def read_rows(data: bytes, fmt: str, limit: int | None = None) -> tuple[list[str], list[dict[str, str]]]:
-    """Header and rows of a CSV (encoding and delimiter sniffed) or XLSX."""
-    if fmt == "XLSX":
-        import openpyxl
+def read_rows(source: bytes | IO[bytes], limit: int | None = None, check: Callable[[], None] | None = None,
+              url: str = "") -> tuple[list[str], list[dict[str, str]]]:
+    """Header and first ``limit`` non-blank rows of a CSV, XLSX or ODS, read
+    as a stream by the conformity readers (format, encoding and delimiter
+    sniffed): a large file costs only the rows asked for. ``check`` is called
+    while parsing and raises when the caller's time is up."""
+    limits = readers.Limits()
+    stream, _size, must_close = readers.open_source(source, limits)
+    header: list[str] | None = None
+    out: list[dict[str, str]] = []
+    try:
+        table = readers.open_table(stream, limits, lossy=True, check=check)
+        for row in table.rows:
+            if check is not None:
+                check()
+            if header is None:
+                if any(cell.strip() for cell in row):
+                    header = [cell.strip().lstrip("\ufeff") for cell in row]
+                continue
+            if limit is not None and len(out) >= limit:
+                break
+            if any(cell.strip() for cell in row):
+                out.append({name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)})
+    except readers.ReadFailure as failure:
+        raise unreadable(url, failure) from failure
+    finally:
+        if must_close:
+            stream.close()
+    return header or [], out
 
-        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        rows = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        header = [c.strip() for c in rows[0]] if rows else []
-        body = rows[1:]
-    else:
-        header = detect.sniff_csv_header(data[:HEADER_BYTES])
-        text = detect._decode(data).lstrip("\ufeff")
-        delimiter = max((";", ",", "\t", "|"), key=lambda d: text.split("\n", 1)[0].count(d))
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        next(reader, None)
-        body = list(reader)
-    out = []
-    for row in body[:limit] if limit else body:
-        if any(cell.strip() for cell in row):
-            out.append({name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)})
-    return header, out
+
+def unreadable(url: str, failure: readers.ReadFailure) -> SourceError:
+    """The readers' bilingual reason inside the harvester's message."""
+    detail = messages.render(failure.code, failure.params)
+    error = SourceError("source.unreadable_file", url=url, detail=detail["en"])
+    error.message = {lang: common.format_message("source.unreadable_file", url=url, detail=detail[lang])[lang]
+                     for lang in ("fr", "en")}
+    return error
 
 
 def gather(url: str, config: HarvestConfig, client: HttpClient) -> Iterator[RemoteRecord]:
@@ -86,7 +103,7 @@ def gather(url: str, config: HarvestConfig, client: HttpClient) -> Iterator[Remo
     response = client.get(url)
     if response.content.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
         raise SourceError("source.unexpected", url=url, detail="HTML")
-    header, rows = read_rows(response.content, "CSV")
+    header, rows = read_rows(response.content, url=url)
     if not CATALOGUE_REQUIRED <= set(header):
         raise SourceError("source.unexpected", url=url, detail="colonnes/columns " + ", ".join(
             sorted(CATALOGUE_REQUIRED - set(header))))
@@ -104,18 +121,20 @@ def fetch(record: dict[str, Any], client: HttpClient) -> dict[str, Any]:
         return record
     entry = record["file"]
     digest = hashlib.sha256()
-    head = bytearray()
-    with client.stream(entry["url"]) as body:
-        for chunk in body:
-            digest.update(chunk)
-            if len(head) < 64 * 1024 * 1024:
-                head.extend(chunk)
-        content_type = body.headers.get("Content-Type") or ""
-    data = bytes(head)
-    if data.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
-        raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
+    # On disk past a few MiB: only the rows read below are ever decoded.
+    with tempfile.SpooledTemporaryFile(max_size=readers.SPOOL_MEMORY) as spool:
+        with client.stream(entry["url"]) as body:
+            for chunk in body:
+                digest.update(chunk)
+                spool.write(chunk)
+            content_type = body.headers.get("Content-Type") or ""
+        spool.seek(0)
+        if spool.read(1024).lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
+            raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
+        spool.seek(0)
+        header, rows = read_rows(spool, limit=SAMPLE_ROWS, url=entry["url"],
+                                 check=lambda: client.check_deadline(entry["url"]))
     fmt = _format(entry["url"], content_type)
-    header, rows = read_rows(data, fmt, limit=50)
     sirets = [row.get(col) for row in rows for col in SIRET_COLUMNS if row.get(col)]
     return {**record, "sha256": digest.hexdigest(), "format": fmt, "header": header,
             "sirets": sorted(set(sirets))[:20]}
