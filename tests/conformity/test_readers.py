@@ -262,9 +262,13 @@ def test_empty_file():
     assert check(b"").fatal.code == "empty-file"
 
 
-def test_header_only_is_valid_with_zero_rows():
+def test_header_only_is_valid_with_zero_rows_and_says_it_has_no_data_row():
     report = check(b"nom,code,montant\n")
     assert report.valid and report.rows_checked == 0
+    assert report.summary["en"] == "The file has no data row: only the header is present."
+    assert "aucune ligne de données" in report.summary["fr"]
+    assert [w["code"] for w in report.to_dict()["warnings"]] == ["no-data-row"]
+    assert "no-data-row" not in [w["code"] for w in check(TEXT.encode()).to_dict()["warnings"]]
 
 
 def test_zip_bomb_like_xlsx_is_refused():

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO, Iterator
 from xml.etree import ElementTree
 
-from . import messages, xlsx
+from . import xlsx
 from .xlsx import Check
 
 SAMPLE_BYTES = 1 << 20
@@ -349,14 +349,14 @@ def _check_archive(stream: BinaryIO, limits: Limits) -> None:
                 total += info.file_size
                 ratio = info.file_size / max(info.compress_size, 1)
                 if total > limits.max_uncompressed_bytes:
-                    raise ReadFailure("spreadsheet-too-large", limit=messages.size_text(limits.max_uncompressed_bytes))
+                    raise ReadFailure("spreadsheet-too-large", limit=limits.max_uncompressed_bytes)
                 if info.file_size > 10 << 20 and ratio > limits.max_compression_ratio:
                     raise ReadFailure("compression-ratio", part=info.filename, ratio=f"{ratio:.0f}",
                                       limit=f"{limits.max_compression_ratio:.0f}")
                 if (info.filename.lower().endswith("sharedstrings.xml")
                         and info.file_size > limits.max_shared_strings_bytes):
-                    raise ReadFailure("shared-strings-too-large", size=messages.size_text(info.file_size),
-                                      limit=messages.size_text(limits.max_shared_strings_bytes))
+                    raise ReadFailure("shared-strings-too-large", size=info.file_size,
+                                      limit=limits.max_shared_strings_bytes)
     except zipfile.BadZipFile as exc:
         raise ReadFailure("unreadable-spreadsheet", note=str(exc)) from exc
     finally:
