@@ -138,9 +138,12 @@ def collectivites(slug: str):
 MATRIX_PER_PAGE = 100
 
 
+MAX_PAGE = 100_000  # far past any territory's last page, and within SQL's integers
+
+
 def _page() -> int:
     try:
-        return max(int(request.args.get("page", 1)), 1)
+        return min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         return 1
 

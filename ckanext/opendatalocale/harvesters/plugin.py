@@ -17,10 +17,12 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.plugin_order import warn_if_listed_after
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 
 
+@guard.checked_actions
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.blueprints
@@ -32,6 +34,7 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IClick)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -45,3 +48,10 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
         from . import cli
 
         return [suite_group(*cli.COMMANDS)]
+
+    # IMiddleware
+
+    def make_middleware(self, app, config):
+        from ckanext.opendatalocale import guard
+
+        return guard.install(app)

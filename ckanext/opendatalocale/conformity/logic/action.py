@@ -175,7 +175,9 @@ def conformity_suggestion_accept(context: Any, data_dict: dict[str, Any]) -> dic
 def dataset_purge(up_func: Any, context: Any, data_dict: dict[str, Any]) -> Any:
     """CKAN's purge, then the dataset's rows in the conformity tables (no
     foreign key ties them to CKAN's tables, so nothing else removes them)."""
-    package = model.Package.get(data_dict.get("id")) if isinstance(data_dict.get("id"), str) else None
+    if not isinstance(data_dict.get("id"), (str, type(None))):
+        raise tk.ValidationError({"id": [tk._("Must be a single value, not a list or an object")]})
+    package = model.Package.get(data_dict.get("id")) if data_dict.get("id") else None
     resource_ids = [r.id for r in package.resources_all] if package is not None else []
     package_id = package.id if package is not None else None
     result = up_func(context, data_dict)

@@ -15,6 +15,7 @@ from ckanext.opendatalocale.territories.obligation import STATUSES
 import sqlalchemy as sa
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 10_000_000  # more rows than France has collectivités; SQL's integers stay safe
 
 
 def _conn():
@@ -95,9 +96,9 @@ def filters_of(data_dict: dict[str, Any]) -> dict[str, Any]:
 
 def _paging(data_dict: dict[str, Any], default_limit: int) -> tuple[int, int]:
     try:
-        offset = max(int(data_dict.get("offset") or 0), 0)
+        offset = min(max(int(data_dict.get("offset") or 0), 0), MAX_OFFSET)
         limit = min(max(int(data_dict.get("limit") or default_limit), 1), MAX_LIMIT)
-    except ValueError:
+    except (TypeError, ValueError):
         raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
     return offset, limit
 
