@@ -338,7 +338,15 @@ def test_declared_content_length_over_cap(fault_server: FaultServer):
     with pytest.raises(TooLarge) as caught:
         make_client(max_bytes=1000).get(fault_server.url("/big"))
     assert caught.value.code == "too_large"
-    assert "1000 o" in caught.value.message["fr"]
+    assert "(1000 octets)" in caught.value.message["fr"] and "(1000 bytes)" in caught.value.message["en"]
+
+
+def test_sizes_are_mib_in_english_and_mio_in_french(fault_server: FaultServer):
+    fault_server.route("/big", Reply(b"x" * (3 << 20)))
+    with pytest.raises(TooLarge) as caught:
+        make_client(max_bytes=(1 << 20) + (1 << 19)).get(fault_server.url("/big"))
+    assert "(1.5 MiB)" in caught.value.message["en"] and "Mio" not in caught.value.message["en"]
+    assert "(1,5 Mio)" in caught.value.message["fr"]
 
 
 def test_actual_bytes_over_cap_without_content_length(fault_server: FaultServer):

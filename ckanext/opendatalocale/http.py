@@ -94,11 +94,22 @@ def seconds_text(value: float, lang: str = "en") -> str:
 
 
 def _size(value: int) -> str:
+    """In English units; FetchError writes the French ones (Mio, Kio, octets)."""
     if value >= 1024 * 1024:
-        return f"{value / (1024 * 1024):.1f} Mio"
+        return f"{value / (1024 * 1024):.1f} MiB"
     if value >= 1024:
-        return f"{value / 1024:.1f} Kio"
-    return f"{value} o"
+        return f"{value / 1024:.1f} KiB"
+    return f"{value} bytes"
+
+
+_FRENCH_UNITS = ((" MiB", " Mio"), (" KiB", " Kio"), (" bytes", " octets"))
+
+
+def _french(value: str) -> str:
+    value = _DECIMAL.sub(r"\1,\2", value)
+    for english, french in _FRENCH_UNITS:
+        value = value.replace(english, french)
+    return value
 
 
 # code -> (French, English); params are filled with str.format.
@@ -189,8 +200,8 @@ class FetchError(Exception):
         self.url = url
         self.params = {"url": url or "", **params}
         fr, en = MESSAGES.get(self.code, ("Erreur de téléchargement ({url})", "Download error ({url})"))
-        # French writes decimals with a comma: "0,5 s", "1,5 Mio".
-        fr_params = {k: _DECIMAL.sub(r"\1,\2", v) if k in ("seconds", "limit") and isinstance(v, str) else v
+        # French writes decimals with a comma and its own units: "0,5 s", "1,5 Mio".
+        fr_params = {k: _french(v) if k in ("seconds", "limit") and isinstance(v, str) else v
                      for k, v in self.params.items()}
         self.message = {"fr": fr.format(**fr_params), "en": en.format(**self.params)}
         super().__init__(self.message["en"])
@@ -471,6 +482,13 @@ class HttpClient:
         self.deadline = None if seconds is None else time.monotonic() + max(0.0, float(seconds))
         self.deadline_seconds = float(seconds or 0.0)
         self.deadline_hit = False
+
+    def check_deadline(self, url: str = "") -> None:
+        """Raise :class:`DeadlineExceeded` (and set :attr:`deadline_hit`) once the
+        overall deadline has passed: for work done between requests, such as
+        parsing what was downloaded."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self._expired(url, self.deadline)
 
     def __enter__(self) -> "HttpClient":
         return self

@@ -101,3 +101,20 @@ def test_accepting_a_suggestion_needs_an_editor_and_a_suggestion(setup, create_w
     assert queued() == 1
     with pytest.raises(logic.ValidationError):
         helpers.call_action("conformity_suggestion_accept", context=_ctx(setup["editor"]), id=resource["id"])
+
+
+def test_purging_a_dataset_removes_its_conformity_rows(setup):
+    from ckan import model
+
+    from ckanext.opendatalocale.conformity.model import result_table, state_table
+
+    def rows(package_id):
+        return {table.name: model.Session.execute(
+            table.select().where(table.c.package_id == package_id)).all().__len__()
+            for table in (result_table, state_table)}
+
+    public, private = setup["public"]["id"], setup["private"]["id"]
+    assert all(rows(public).values()) and all(rows(private).values())
+    helpers.call_action("dataset_purge", id=setup["public"]["name"])
+    assert rows(public) == {"odl_conformity_result": 0, "odl_conformity_state": 0}
+    assert all(rows(private).values()), "another dataset's rows stay"

@@ -172,3 +172,18 @@ def test_uploads_kept_in_a_ckan_2_12_file_storage_are_read(create_with_upload):
     run_jobs()
     shown = helpers.call_action("resource_show", id=resource["id"])
     assert shown["conformity_status"] == "invalid"
+
+
+def test_a_header_only_file_is_reported_as_having_no_data_row(app, create_with_upload):
+    header = sample_bytes(VALID).splitlines(keepends=True)[0]
+    dataset = factories.Dataset()
+    resource = create_with_upload(header, "entete.csv", package_id=dataset["id"], schema_name=SCHEMA,
+                                  schema_version=VERSION)
+    run_jobs()
+    shown = helpers.call_action("resource_show", id=resource["id"])
+    assert shown["conformity_status"] == "valid" and int(shown["conformity_row_count"]) == 0
+    page = app.get(f"/conformite/resource/{resource['id']}", headers={"Accept-Language": "en"}).body
+    assert "The file has no data row: only the header is present." in page
+    full = _upload(create_with_upload)
+    run_jobs()
+    assert int(helpers.call_action("resource_show", id=full["id"])["conformity_row_count"]) > 0

@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from ckanext.opendatalocale.conformity import Limits, validate
+from ckanext.opendatalocale.conformity import Limits, messages, validate
 
 SCHEMA = {
     "fields": [
@@ -262,9 +262,13 @@ def test_empty_file():
     assert check(b"").fatal.code == "empty-file"
 
 
-def test_header_only_is_valid_with_zero_rows():
+def test_header_only_is_valid_with_zero_rows_and_says_it_has_no_data_row():
     report = check(b"nom,code,montant\n")
     assert report.valid and report.rows_checked == 0
+    assert report.summary["en"] == "The file has no data row: only the header is present."
+    assert "aucune ligne de données" in report.summary["fr"]
+    assert [w["code"] for w in report.to_dict()["warnings"]] == ["no-data-row"]
+    assert "no-data-row" not in [w["code"] for w in check(TEXT.encode()).to_dict()["warnings"]]
 
 
 def test_zip_bomb_like_xlsx_is_refused():
@@ -274,7 +278,17 @@ def test_zip_bomb_like_xlsx_is_refused():
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/sharedStrings.xml", b"<sst>" + b"A" * (60 << 20) + b"</sst>")
     report = check(buffer.getvalue())
-    assert report.status == "error" and report.fatal.code == "spreadsheet-too-large"
+    assert report.status == "error" and report.fatal.code == "compression-ratio"
+    message = messages.render(report.fatal.code, report.fatal.params)
+    assert "compression ratio" in message["en"] and "taux de compression" in message["fr"]
+    assert "xl/sharedStrings.xml" in message["en"]
+
+
+def test_an_xlsx_larger_than_the_cap_says_its_size_in_mib():
+    report = check(_xlsx([["nom"], ["a"]]), limits=Limits(max_uncompressed_bytes=1024))
+    assert report.fatal.code == "spreadsheet-too-large"
+    message = messages.render(report.fatal.code, report.fatal.params)
+    assert "(1 KiB)" in message["en"] and "(1 Kio)" in message["fr"]
 
 
 def test_broken_xlsx_is_an_error():
@@ -296,3 +310,29 @@ def test_other_zip_is_unsupported():
 def test_invalid_schema_is_an_error():
     report = check(TEXT.encode(), schema={"fields": [{"name": "a", "type": "nonsense"}]})
     assert report.status == "error" and report.fatal.code == "invalid-schema"
+
+
+def test_shared_strings_over_their_cap_are_refused_with_their_size(tmp_path):
+    from tests.bombs import shared_strings_bomb
+
+    data = shared_strings_bomb(tmp_path / "strings.xlsx", inflated=3 << 20).read_bytes()
+    report = check(data, limits=Limits(max_shared_strings_bytes=2 << 20))
+    assert report.fatal.code == "shared-strings-too-large"
+    message = messages.render(report.fatal.code, report.fatal.params)
+    assert "sharedStrings.xml" in message["en"] and "(2 MiB)" in message["en"] and "(2 Mio)" in message["fr"]
+
+
+def test_shared_strings_read_from_disk_give_the_same_verdict(monkeypatch):
+    """Past SPILL_SHARED_STRINGS the strings are looked up from a temporary file."""
+    from ckanext.opendatalocale.conformity import xlsx
+
+    rows = [["nom", "code", "montant"], ["Saint-Étienne", "42000", 12.5], ["x005F_Évry", "9100", 3],
+            ["Saint-Étienne", "42000", "douze"]]
+    data = _xlsx(rows)
+    in_memory = check(data).to_dict()
+    monkeypatch.setattr(xlsx, "SPILL_SHARED_STRINGS", 0)
+    spilled = check(data).to_dict()
+    for report in (in_memory, spilled):
+        report.pop("duration")
+    assert spilled == in_memory
+    assert spilled["status"] == "invalid" and spilled["counts"]["by_type"] == {"constraint-error": 1, "type-error": 1}

@@ -91,16 +91,33 @@ def test_svg_badges_are_cacheable(app, create_with_upload):
     assert app.get(f"/conformite/dataset/{resource['package_id']}.svg").headers["ETag"]
 
 
-def test_private_resources_are_404_unless_authorised(app, create_with_upload):
+def _private_resource(create_with_upload):
+    """(editor, private dataset, its checked resource)."""
     user = factories.User()
     org = factories.Organization(users=[{"name": user["name"], "capacity": "editor"}])
     dataset = factories.Dataset(owner_org=org["id"], private=True)
     resource = _resource(create_with_upload, dataset=dataset)
     run_jobs()
+    return user, dataset, resource
+
+
+def test_private_resources_are_404_unless_authorised(app, create_with_upload):
+    user, dataset, resource = _private_resource(create_with_upload)
     for url in (f"/conformite/resource/{resource['id']}.svg", f"/conformite/dataset/{dataset['id']}.svg",
                 f"/conformite/resource/{resource['id']}", f"/conformite/resource/{resource['id']}.json"):
         assert app.get(url).status_code == 404, url
         assert app.get(url, headers=_token(user)).status_code == 200, url
+
+
+def test_a_private_badge_is_never_kept_by_a_shared_cache(app, create_with_upload):
+    user, dataset, resource = _private_resource(create_with_upload)
+    for url in (f"/conformite/resource/{resource['id']}.svg", f"/conformite/dataset/{dataset['id']}.svg"):
+        response = app.get(url, headers=_token(user))
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "private, no-store", url
+    helpers.call_action("package_patch", id=dataset["id"], private=False)
+    public = app.get(f"/conformite/resource/{resource['id']}.svg")
+    assert public.headers["Cache-Control"] == "public, max-age=300"
 
 
 def test_the_report_page(app, create_with_upload):

@@ -89,7 +89,7 @@ def territory_data(dashboard_db):
     elsewhere = store.define_territory(conn, "Ailleurs", sirens=[VANNES],
                                        organization_ids=[other["id"]], slug="ailleurs")
     with freeze_time("2026-05-20"):
-        store.add_override(conn, AMBON, "exempt", "first look", "someone")
+        store.add_override(conn, AMBON, "exempt", "first look", "someone", territory_id=morbihan["id"])
     with freeze_time("2026-06-02"):
         store.add_override(conn, AMBON, "obliged", "convention with the ATD", atd_admin["name"],
                            territory_id=morbihan["id"])

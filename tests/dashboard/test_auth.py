@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS),
 
 PUBLIC = ("dashboard_territory_list", "dashboard_territory_show", "dashboard_collectivite_list",
           "dashboard_collectivite_show", "dashboard_matrix")
-MEMBERS = ("dashboard_override_create", "dashboard_note_create", "dashboard_note_list")
+MEMBERS = ("dashboard_note_create", "dashboard_note_list")
+ADMINS = ("dashboard_refresh", "dashboard_override_create")
 
 
 def _user(data, who):
@@ -37,8 +38,8 @@ def test_auth_matrix(refreshed):
            for action in PUBLIC},
         **{action: {"anonymous": False, "member": True, "admin": True, "other": False, "sysadmin": True}
            for action in MEMBERS},
-        "dashboard_refresh": {"anonymous": False, "member": False, "admin": True, "other": False,
-                              "sysadmin": True},
+        **{action: {"anonymous": False, "member": False, "admin": True, "other": False, "sysadmin": True}
+           for action in ADMINS},
     }
     actual = {action: {who: _allowed(action, _user(refreshed, who), id="morbihan", siren=AMBON)
                        for who in row} for action, row in expected.items()}
@@ -65,12 +66,14 @@ def _check_visibility(user, sees):
     assert ("notes" in detail) is sees and ("override_history" in detail) is sees
 
 
-def test_note_and_override_by_member(refreshed):
-    member = refreshed["atd_member"]["name"]
+def test_note_by_member_and_override_by_admin(refreshed):
+    member, admin = refreshed["atd_member"]["name"], refreshed["atd_admin"]["name"]
     _call("dashboard_note_create", member, id="morbihan", siren=AMBON, text="Appel au secrétariat")
     notes = _call("dashboard_note_list", member, id="morbihan", siren=AMBON)
     assert [(n["author"], n["text"]) for n in notes] == [(member, "Appel au secrétariat")]
-    _call("dashboard_override_create", member, id="morbihan", siren=AMBON, status="exempt",
+    with pytest.raises(tk.NotAuthorized):
+        _call("dashboard_override_create", member, id="morbihan", siren=AMBON, status="exempt", reason="x")
+    _call("dashboard_override_create", admin, id="morbihan", siren=AMBON, status="exempt",
           reason="moins de 50 agents")
     history = _call("dashboard_collectivite_show", member, id="morbihan", siren=AMBON)["override_history"]
     # Never updated in place: the three decisions are kept, newest first.
@@ -82,7 +85,7 @@ def test_note_and_override_by_member(refreshed):
 def test_validation(refreshed):
     member = refreshed["atd_member"]["name"]
     with pytest.raises(tk.ValidationError):
-        _call("dashboard_override_create", member, id="morbihan", siren=AMBON, status="maybe", reason="x")
+        _call("dashboard_override_create", refreshed["atd_admin"]["name"], id="morbihan", siren=AMBON, status="maybe", reason="x")
     with pytest.raises(tk.ValidationError):
         _call("dashboard_note_create", member, id="morbihan", siren="215602608x", text="x")
     with pytest.raises(tk.ObjectNotFound):

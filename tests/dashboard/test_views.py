@@ -112,3 +112,18 @@ def test_map_falls_back_to_a_table_without_outlines(app, refreshed):
     assert not page.select("svg.odl-map path")
     assert len(page.select(".odl-map-table tbody tr")) == 249
     assert "No commune outlines" in page.text or "Aucun contour" in page.text
+
+
+def test_a_conformant_file_without_data_row_says_so(app, refreshed):
+    """The conformity feature writes conformity_row_count on the resource; 0 is a header-only file."""
+    from ckan.tests import helpers
+
+    from .conftest import _resource
+
+    factories.Dataset(owner_org=refreshed["allaire"]["id"],
+                      resources=[_resource("scdl/budget", "1.3.0", "valid", 0, conformity_row_count="0")])
+    helpers.call_action("dashboard_refresh", {"user": refreshed["sysadmin"]["name"]}, id="morbihan", inline=True)
+    page = BeautifulSoup(app.get(f"/fr/territoire/morbihan/collectivite/{ALLAIRE}").body, "html.parser")
+    flagged = [td.find_parent("tr").td.text for td in page.select(".odl-no-data")]
+    assert flagged == ["scdl/budget"]
+    assert page.select_one(".odl-no-data").text == "(aucune ligne de données)"

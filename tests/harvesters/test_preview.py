@@ -165,3 +165,19 @@ def test_a_source_within_the_deadline_has_no_warning(fault_server):
                                  url=fault_server.url("/"))
 
     assert len(answer["datasets"]) == 3 and answer["error"] is None and answer["warning"] is None
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<a> <b> SECRET-TOKEN-42 here", "text/turtle"),
+    (b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><SECRET-TOKEN-42>", "application/rdf+xml"),
+    (b'{"@context": SECRET-TOKEN-42}', "application/ld+json"),
+])
+def test_a_dcat_parse_error_does_not_quote_the_body(fault_server, body, content_type):
+    """The fetched document is the source's, not ours to echo back to the user."""
+    fault_server.route("/catalog", Reply(body=body, content_type=content_type))
+    sysadmin = factories.Sysadmin()
+    answer = helpers.call_action("opendatalocale_harvest_preview", {"user": sysadmin["name"]},
+                                 source_type="dcat", url=fault_server.url("/catalog"))
+    assert answer["datasets"] == []
+    assert "SECRET-TOKEN-42" not in answer["error"]
+    assert "RDF" in answer["error"] and fault_server.url("/catalog") in answer["error"]

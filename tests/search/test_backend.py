@@ -205,7 +205,7 @@ class TestBadInput:
         factories.Dataset()
         response = app.get("/api/3/action/package_search", query_string={"q": '"unbalanced'},
                            status=409)
-        assert response.json["success"] is False
+        assert response.json["success"] is False and "Cannot parse query" in response.json["error"]["message"]
 
 
 class TestIndexMaintenance:

@@ -91,6 +91,11 @@ def validate(
     report = new_report()
     stream = None
     must_close = False
+
+    def check_time() -> None:  # while a spreadsheet is opened, before the first row
+        if time.monotonic() > started + limits.max_seconds:
+            raise ReadFailure("timeout", limit=limits.max_seconds, row=1)
+
     try:
         plan = SchemaPlan(schema_descriptor)
         stream, size, must_close = open_source(source, limits)
@@ -98,7 +103,7 @@ def validate(
         lossy = False
         for _attempt in range(4):
             try:
-                table = open_table(stream, limits, encoding=encoding, lossy=lossy)
+                table = open_table(stream, limits, encoding=encoding, lossy=lossy, check=check_time)
                 report.source = SourceInfo(format=table.format, encoding=table.encoding,
                                            delimiter=table.delimiter, bytes=size, sheet=table.sheet)
                 _Pass(plan, table, report, limits, started).run()

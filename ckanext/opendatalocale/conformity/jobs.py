@@ -337,7 +337,16 @@ def summary_of(result: ConformityResult) -> dict[str, Any]:
         "conformity_validated_at": result.checked.replace(microsecond=0).isoformat(),
         "conformity_schema_version": result.schema_version or "",
         "conformity_engine_version": result.engine_version or ENGINE_VERSION,
+        "conformity_row_count": _rows_checked(result),
     }
+
+
+def _rows_checked(result: ConformityResult) -> int | None:
+    """Data rows the check read (0: a header-only file), from its stored report."""
+    try:
+        return int(json.loads(result.report or "{}")["rows_checked"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def write_summary(resource_id: str, values: dict[str, Any], commit: bool = True) -> None:

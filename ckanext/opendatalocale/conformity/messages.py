@@ -49,8 +49,8 @@ def check_label(check: str) -> Bilingual:
 # code -> (fr template, en template). Parameters: column, row, value, note...
 MESSAGES: dict[str, tuple[str, str]] = {
     # File-level errors (status "error": the file could not be checked to the end)
-    "too-large": ("Le fichier dépasse la taille maximale acceptée ({limit} octets).",
-                  "The file is larger than the accepted maximum ({limit} bytes)."),
+    "too-large": ("Le fichier dépasse la taille maximale acceptée ({limit}).",
+                  "The file is larger than the accepted maximum ({limit})."),
     "too-many-rows": ("Le fichier dépasse le nombre maximal de lignes vérifiables ({limit}) ; la vérification s'est arrêtée à la ligne {row}.",
                       "The file has more rows than can be checked ({limit}); checking stopped at row {row}."),
     "too-many-columns": ("Le fichier a {count} colonnes, au-delà du maximum accepté ({limit}).",
@@ -66,8 +66,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "The “{format}” format is not supported: send a CSV, XLSX or ODS file."),
     "unreadable-spreadsheet": ("Le classeur n'a pas pu être lu : {note}",
                                "The spreadsheet could not be read: {note}"),
-    "spreadsheet-too-large": ("Le classeur décompressé dépasse la taille maximale acceptée ({limit} octets).",
-                              "The uncompressed spreadsheet is larger than the accepted maximum ({limit} bytes)."),
+    "spreadsheet-too-large": ("Le classeur décompressé dépasse la taille maximale acceptée ({limit}).",
+                              "The uncompressed spreadsheet is larger than the accepted maximum ({limit})."),
+    "compression-ratio": ("La partie {part} du classeur est compressée {ratio} fois, au-delà du taux de compression "
+                          "accepté ({limit} fois) : le fichier ressemble à une bombe de décompression.",
+                          "The spreadsheet's part {part} is compressed {ratio} times, more than the accepted "
+                          "compression ratio ({limit} times): the file looks like a decompression bomb."),
+    "shared-strings-too-large": ("Les textes partagés du classeur (sharedStrings.xml) font {size} une fois "
+                                 "décompressés, au-delà du maximum accepté ({limit}).",
+                                 "The spreadsheet's shared strings (sharedStrings.xml) take {size} uncompressed, "
+                                 "more than the accepted maximum ({limit})."),
     "malformed-csv": ("Le CSV est mal formé vers la ligne {row} : {note}",
                       "The CSV is malformed near row {row}: {note}"),
     "invalid-schema": ("Le schéma est invalide : {note}", "The schema is invalid: {note}"),
@@ -120,6 +128,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check-error": ("La règle de vérification « {check} » du schéma n'a pas pu être appliquée : {note}",
                     "The schema's “{check}” check could not be applied: {note}"),
     # Warnings
+    "no-data-row": ("Le fichier ne contient aucune ligne de données : seul l'en-tête est présent.",
+                    "The file has no data row: only the header is present."),
     "missing-optional-column": ("La colonne facultative {column} est absente : ajoutez-la si vous avez l'information.",
                                 "The optional column {column} is missing: add it if you have the information."),
     "extra-column": ("La colonne {column} n'est pas définie dans le schéma ; elle est ignorée.",
@@ -225,10 +235,17 @@ def quote_value(value: Any) -> str:
     return text
 
 
-def _localise(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+# Parameters that are sizes in bytes, written "1,5 Mio" / "1.5 MiB" by render().
+SIZE_PARAMS = {"too-large": ("limit",), "spreadsheet-too-large": ("limit",),
+               "shared-strings-too-large": ("size", "limit")}
+
+
+def _localise(params: Mapping[str, Any], lang: str, sizes: tuple[str, ...] = ()) -> dict[str, Any]:
     """Parameters may themselves be bilingual; pick the language."""
     out = {}
     for key, value in params.items():
+        if key in sizes and isinstance(value, int):
+            value = size_text(value)
         if isinstance(value, dict) and "fr" in value and "en" in value:
             value = value[lang]
         out[key] = value
@@ -243,9 +260,10 @@ def render(code: str, params: Mapping[str, Any] | None = None) -> Bilingual:
         note = str(params.get("note", code))
         return {"fr": note, "en": note}
     fr, en = templates
+    sizes = SIZE_PARAMS.get(code, ())
     return {
-        "fr": fr.format_map(_SafeDict(_localise(params, "fr"))),
-        "en": en.format_map(_SafeDict(_localise(params, "en"))),
+        "fr": fr.format_map(_SafeDict(_localise(params, "fr", sizes))),
+        "en": en.format_map(_SafeDict(_localise(params, "en", sizes))),
     }
 
 
@@ -255,6 +273,15 @@ def hint(error_type: str, check: str | None = None) -> Bilingual:
         key = "nomenclature-actes-value"
     fr, en = HINTS.get(key, HINTS["error"])
     return {"fr": fr, "en": en}
+
+
+def size_text(value: int) -> dict[str, str]:
+    """A size for a message: "1,5 Mio" in French, "1.5 MiB" in English."""
+    for unit, fr, en in ((1 << 30, "Gio", "GiB"), (1 << 20, "Mio", "MiB"), (1 << 10, "Kio", "KiB")):
+        if value >= unit:
+            number = f"{value / unit:.1f}".removesuffix(".0")
+            return {"fr": f"{number.replace('.', ',')} {fr}", "en": f"{number} {en}"}
+    return {"fr": f"{value} octets", "en": f"{value} bytes"}
 
 
 class _SafeDict(dict):

@@ -16,6 +16,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 from . import jobs
@@ -58,6 +59,7 @@ class BadgeCacheHeaders:
         return self.app(environ, start)
 
 
+@guard.checked_actions
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
@@ -82,7 +84,7 @@ class ConformityPlugin(SuiteTranslation, p.SingletonPlugin):
 
     def make_middleware(self, app: Any, config: Any) -> Any:
         app.wsgi_app = BadgeCacheHeaders(app.wsgi_app)
-        return app
+        return guard.install(app)
 
     # IPackageController: every resource change goes through package_update.
 

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO, Iterator
 from xml.etree import ElementTree
 
+from . import xlsx
+from .xlsx import Check
+
 SAMPLE_BYTES = 1 << 20
 SNIFF_RECORDS = 50
 DELIMITERS = (",", ";", "\t", "|")
@@ -55,6 +58,9 @@ class Limits:
     # Spreadsheets are zip files: cap what they expand to (zip bombs).
     max_uncompressed_bytes: int = 2 * 1024 * 1024 * 1024
     max_compression_ratio: float = 200.0
+    # An XLSX's shared strings are a lookup table, read before the first row:
+    # capped on their own, and kept on disk past SPILL_SHARED_STRINGS.
+    max_shared_strings_bytes: int = 128 * 1024 * 1024
 
 
 class ReadFailure(Exception):
@@ -173,12 +179,14 @@ def sniff_format(head: bytes, stream: BinaryIO) -> str:
 
 
 def open_table(stream: BinaryIO, limits: Limits, *, encoding: str | None = None,
-               lossy: bool = False) -> Table:
+               lossy: bool = False, check: Check | None = None) -> Table:
+    """Open the table; ``check`` is called now and then while an XLSX's shared
+    strings are read (before the first row), and raises to stop."""
     head = stream.read(SAMPLE_BYTES)
     stream.seek(0)
     fmt = sniff_format(head, stream)
     if fmt == "xlsx":
-        return open_xlsx(stream, limits)
+        return open_xlsx(stream, limits, check)
     if fmt == "ods":
         return open_ods(stream, limits)
     return open_csv(stream, head, limits, encoding=encoding, lossy=lossy)
@@ -340,10 +348,15 @@ def _check_archive(stream: BinaryIO, limits: Limits) -> None:
             for info in archive.infolist():
                 total += info.file_size
                 ratio = info.file_size / max(info.compress_size, 1)
-                if total > limits.max_uncompressed_bytes or (
-                    info.file_size > 10 << 20 and ratio > limits.max_compression_ratio
-                ):
+                if total > limits.max_uncompressed_bytes:
                     raise ReadFailure("spreadsheet-too-large", limit=limits.max_uncompressed_bytes)
+                if info.file_size > 10 << 20 and ratio > limits.max_compression_ratio:
+                    raise ReadFailure("compression-ratio", part=info.filename, ratio=f"{ratio:.0f}",
+                                      limit=f"{limits.max_compression_ratio:.0f}")
+                if (info.filename.lower().endswith("sharedstrings.xml")
+                        and info.file_size > limits.max_shared_strings_bytes):
+                    raise ReadFailure("shared-strings-too-large", size=info.file_size,
+                                      limit=limits.max_shared_strings_bytes)
     except zipfile.BadZipFile as exc:
         raise ReadFailure("unreadable-spreadsheet", note=str(exc)) from exc
     finally:
@@ -395,24 +408,27 @@ def display_text(value: Any) -> str:
     return str(value)
 
 
-def load_xlsx(stream: BinaryIO, limits: Limits) -> tuple[Any, Any]:
-    """(workbook, first sheet) in openpyxl's read-only mode, after the zip-bomb guard."""
+def load_xlsx(stream: BinaryIO, limits: Limits, check: Check | None = None) -> tuple[Any, Any]:
+    """(workbook, first sheet) in openpyxl's read-only mode, after the zip-bomb
+    guard; ``check`` is called while the shared strings are read."""
     _check_archive(stream, limits)
-    import openpyxl
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            book = xlsx.load_workbook(stream, check)
         return book, book.worksheets[0]
+    except ReadFailure:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on broken files
+        if check is not None:
+            check()  # a deadline that passed while the file was parsed is the cause to report
         raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
 
 
-def open_xlsx(stream: BinaryIO, limits: Limits) -> Table:
+def open_xlsx(stream: BinaryIO, limits: Limits, check: Check | None = None) -> Table:
     from frictionless.formats.excel.parsers.xlsx import extract_row_values
 
-    book, sheet = load_xlsx(stream, limits)
+    book, sheet = load_xlsx(stream, limits, check)
 
     def rows() -> Iterator[list[str]]:
         try:
@@ -426,7 +442,7 @@ def open_xlsx(stream: BinaryIO, limits: Limits) -> Table:
         except Exception as exc:
             raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
         finally:
-            book.close()
+            xlsx.close_workbook(book)
 
     return Table(format="xlsx", rows=_skip_trailing_blank(rows()), sheet=sheet.title)
 

@@ -129,6 +129,9 @@ class Report:
     def finish(self) -> None:
         if self.status != STATUS_ERROR:
             self.status = STATUS_INVALID if self.error_count else STATUS_VALID
+            if not self.rows_checked and not any(w.code == "no-data-row" for w in self.warnings):
+                # Conformant, but there is nothing in it: the badge may say so, the report must.
+                self.warnings.insert(0, Finding("warning", "no-data-row"))
 
     # ----------------------------------------------------------------- reading
 
@@ -144,6 +147,8 @@ class Report:
     def summary(self) -> messages.Bilingual:
         if self.status == STATUS_ERROR and self.fatal is not None:
             return self.fatal.message
+        if self.status == STATUS_VALID and not self.rows_checked:
+            return messages.render("no-data-row")
         if self.status == STATUS_VALID:
             return {"fr": f"Le fichier est conforme au schéma ({self.rows_checked} lignes vérifiées).",
                     "en": f"The file conforms to the schema ({self.rows_checked} rows checked)."}

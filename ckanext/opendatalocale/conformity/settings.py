@@ -32,6 +32,7 @@ def limits() -> Limits:
         max_bytes=int(option("max_bytes") or Limits.max_bytes),
         max_rows=int(option("max_rows") or Limits.max_rows),
         max_seconds=float(option("max_seconds") or Limits.max_seconds),
+        max_shared_strings_bytes=int(option("max_shared_strings_bytes") or Limits.max_shared_strings_bytes),
     )
 
 

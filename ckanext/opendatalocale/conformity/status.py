@@ -20,6 +20,7 @@ SUMMARY_FIELDS = (
     "conformity_validated_at",
     "conformity_schema_version",
     "conformity_engine_version",
+    "conformity_row_count",
 )
 SUGGESTION_FIELD = "conformity_suggested_schema"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.csrf import check_csrf
@@ -27,7 +28,7 @@ def _report_or_404(resource_id: str) -> dict[str, Any]:
         return tk.abort(404, tk._("Resource not found"))
 
 
-def _svg_response(status: str) -> Response:
+def _svg_response(status: str, private: bool) -> Response:
     lang = request.args.get("lang") or ("fr" if language() == "fr" else "en")
     svg = badges.render(status, "fr" if lang == "fr" else "en")
     etag = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32]
@@ -38,7 +39,10 @@ def _svg_response(status: str) -> Response:
     response.set_etag(etag)
     # CKAN rewrites Cache-Control after every view (ckan.cache_expires): the
     # plugin's middleware puts this value back (see plugin.BadgeCacheHeaders).
-    response.headers[CACHE_HEADER] = f"public, max-age={settings.badge_max_age()}"
+    # A private dataset's badge answers an authorised request only: no shared
+    # cache may keep it for others (nor the browser, after a log out).
+    response.headers[CACHE_HEADER] = ("private, no-store" if private
+                                      else f"public, max-age={settings.badge_max_age()}")
     # Embeddable anywhere, but never able to run script.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -48,7 +52,8 @@ def _svg_response(status: str) -> Response:
 
 def resource_badge(id: str) -> Response:
     report = _report_or_404(id)
-    return _svg_response(report["status"])
+    dataset = model.Package.get(report["package_id"])
+    return _svg_response(report["status"], dataset is None or bool(dataset.private))
 
 
 def dataset_badge(id: str) -> Response:
@@ -56,7 +61,7 @@ def dataset_badge(id: str) -> Response:
         dataset = tk.get_action("package_show")(action_context(), {"id": id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Dataset not found"))
-    return _svg_response(dataset_status(dataset) or STATUS_UNCHECKED)
+    return _svg_response(dataset_status(dataset) or STATUS_UNCHECKED, bool(dataset.get("private")))
 
 
 def report_json(id: str) -> Response:

@@ -122,7 +122,7 @@ def _xlsx_rows(data: bytes, limits: Limits) -> tuple[Iterator[list[Cell]], str]:
         except Exception as exc:
             raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
         finally:
-            book.close()
+            readers.xlsx.close_workbook(book)
 
     return rows(), sheet.title
 

@@ -91,6 +91,7 @@ class ResourceFacts:
     conformity_status: str = "unchecked"
     conformity_error_count: int | None = None
     conformity_validated_at: str | None = None
+    conformity_row_count: int | None = None  # 0: a conformant file with no data row
     # Error types of the latest full report ({type: count}), when the conformity feature's
     # results table holds one for this resource.
     error_types: dict[str, int] | None = None
@@ -269,7 +270,8 @@ def fetch_datasets(conn: sa.engine.Connection, sirens: Iterable[str],
                 # The conformity feature decides the state, as on the badge.
                 conformity_status=conformity_status.resource_status(extras),
                 conformity_error_count=_int_or_none(extras.get("conformity_error_count")),
-                conformity_validated_at=extras.get("conformity_validated_at") or None))
+                conformity_validated_at=extras.get("conformity_validated_at") or None,
+                conformity_row_count=_int_or_none(extras.get("conformity_row_count"))))
     failing = [r for resources in by_id.values() for r in resources
                if r.schema_name and r.conformity_status in ("invalid", "error")]
     error_types = conformity_facts.error_types(conn, [r.id for r in failing])
@@ -375,6 +377,7 @@ def schema_cell(dataset_resources: list[tuple[DatasetFacts, ResourceFacts]], sch
                     "latest_version": latest, "up_to_date": up_to_date, "fresh": fresh,
                     "validated_at": resource.conformity_validated_at,
                     "error_count": resource.conformity_error_count,
+                    "row_count": resource.conformity_row_count,
                     "updated": _iso(resource.updated or dataset.updated)}
     best["resources"] = count
     return best

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 
@@ -30,6 +31,7 @@ def _blueprints() -> list:
     return [dashboard, programme]
 
 
+@guard.checked_actions
 @tk.blanket.config_declarations
 @tk.blanket.actions(_actions)
 @tk.blanket.auth_functions(_auth_functions)
@@ -41,6 +43,7 @@ class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IClick)
     p.implements(p.ITranslation)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -51,3 +54,10 @@ class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
         from . import cli
 
         return [suite_group(*cli.COMMANDS)]
+
+    # IMiddleware
+
+    def make_middleware(self, app, config):
+        from ckanext.opendatalocale import guard
+
+        return guard.install(app)

@@ -29,7 +29,7 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     month = month_of(now)
     reference = store.territory_reference(conn, territory["rules"])
     sirens = [record.siren for record in reference]
-    overrides = store.current_overrides(conn, sirens)
+    overrides = store.current_overrides(conn, territory["id"], sirens)
     obligations = compute_all(list(reference), rules, overrides)
     datasets = indicators.fetch_datasets(conn, sirens)
     rows = [indicators.collectivite_indicators(record, obligations[record.siren],

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from ckan import model
 from flask import Blueprint, Response, request
 
+from ckanext.opendatalocale.csrf import check_csrf
 from ckanext.opendatalocale.territories import store
 from ckanext.opendatalocale.territories.bands import BANDS
 from ckanext.opendatalocale.territories.reference import geometry_to_svg_paths
@@ -137,9 +138,12 @@ def collectivites(slug: str):
 MATRIX_PER_PAGE = 100
 
 
+MAX_PAGE = 100_000  # far past any territory's last page, and within SQL's integers
+
+
 def _page() -> int:
     try:
-        return max(int(request.args.get("page", 1)), 1)
+        return min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -167,6 +171,7 @@ def matrice(slug: str):
 
 def collectivite(slug: str, siren: str):
     if request.method == "POST":
+        check_csrf()
         action = "dashboard_note_create" if request.form.get("kind") == "note" else "dashboard_override_create"
         payload = {"id": slug, "siren": siren, **{k: request.form.get(k) for k in ("text", "status", "reason")}}
         try:
@@ -256,6 +261,7 @@ def _read_capped(chunks, limit: int) -> bytes | None:
 
 
 def refresh_now(slug: str):
+    check_csrf()
     result = _call("dashboard_refresh", {"id": slug})
     tk.h.flash_success(tk._("Refresh queued: the figures update in a few minutes.")
                        if result.get("queued") else tk._("Figures refreshed."))

@@ -58,6 +58,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Unexpected answer from the source ({url}): {detail}"),
     "source.malformed_rdf": ("Le document RDF de {url} est invalide : {detail}",
                              "The RDF document at {url} is invalid: {detail}"),
+    "source.unreadable_file": ("Le fichier {url} n'a pas pu être lu : {detail}",
+                               "The file {url} could not be read: {detail}"),
     "source.not_found": ("Organisation ou source introuvable : {ref}", "Organisation or source not found: {ref}"),
     "source.unreadable_file": ("Le fichier {url} n'a pas pu être lu : {detail}",
                                "The file {url} could not be read: {detail}"),

@@ -54,8 +54,22 @@ def parse(content: bytes, url: str, content_type: str = "", forced: str | None =
     try:
         graph.parse(data=content, format=fmt, publicID=url)
     except Exception as exc:  # noqa: BLE001 - every parser raises its own kind
-        raise SourceError("source.malformed_rdf", url=url, detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
+        raise SourceError("source.malformed_rdf", url=url, detail=_syntax_error(fmt, exc)) from exc
     return graph
+
+
+def _syntax_error(fmt: str, exc: BaseException) -> str:
+    """Where the document breaks, never what it holds: parsers quote the body
+    around the error, and the body is not ours to show (nor safe to echo)."""
+    line = None
+    if callable(getattr(exc, "getLineNumber", None)):
+        line = exc.getLineNumber()
+    elif isinstance(getattr(exc, "lines", None), int):  # rdflib's BadSyntax counts from 0
+        line = exc.lines + 1
+    elif isinstance(getattr(exc, "lineno", None), int):
+        line = exc.lineno
+    where = f", l. {line}" if isinstance(line, int) and line > 0 else ""
+    return f"{fmt} ({type(exc).__name__}{where})"
 
 
 def _text(graph: rdflib.Graph, subject: Any, *predicates: URIRef) -> str:

@@ -17,11 +17,10 @@ to the row's ``URL``.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import posixpath
-from typing import Any, Iterator, Mapping
+import tempfile
+from typing import IO, Any, Callable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from ckanext.opendatalocale.conformity import messages, readers
@@ -30,11 +29,9 @@ from ckanext.opendatalocale.harvesters import common, detect
 from ckanext.opendatalocale.harvesters.base import OpenDataLocaleHarvester
 from ckanext.opendatalocale.harvesters.common import HarvestConfig, RemoteRecord, SourceError
 from ckanext.opendatalocale.http import HttpClient
-from ckanext.opendatalocale.scdl import detect as scdl_detect
 
-HEADER_BYTES = 256 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # XLS (Excel 97-2003)
-SPREADSHEETS = ("XLSX", "ODS", "XLS")
+SAMPLE_ROWS = 50
 SIRET_COLUMNS = ("COLL_SIRET", "coll_siret", "idAttribuant", "SIRET", "siret")
 CATALOGUE_REQUIRED = {"COLL_SIRET", "ID", "TITRE"}
 
@@ -52,49 +49,57 @@ def _filename(url: str) -> str:
     return unquote(posixpath.basename(urlsplit(url).path)) or url
 
 
-def _format(data: bytes) -> str:
-    """CSV, XLSX, ODS or XLS, from the content: exports named ``.xls`` are
-    often CSV or HTML, and a file's type header says little more."""
-    if data.startswith(OLE_MAGIC):
-        return "XLS"
-    return readers.sniff_format(data[:readers.SAMPLE_BYTES], io.BytesIO(data)).upper()
+def read_rows(source: bytes | IO[bytes], limit: int | None = None, check: Callable[[], None] | None = None,
+              url: str = "") -> tuple[list[str], list[dict[str, str]]]:
+    """Header and first ``limit`` non-blank rows of a CSV, XLSX or ODS, read
+    as a stream by the conformity readers (format, encoding and delimiter
+    sniffed): a large file costs only the rows asked for. ``check`` is called
+    while parsing and raises when the caller's time is up."""
+    limits = readers.Limits()
+    stream, _size, must_close = readers.open_source(source, limits)
+    header: list[str] | None = None
+    out: list[dict[str, str]] = []
+    try:
+        table = readers.open_table(stream, limits, lossy=True, check=check)
+        for row in table.rows:
+            if check is not None:
+                check()
+            if header is None:
+                if any(cell.strip() for cell in row):
+                    header = [cell.strip().lstrip("\ufeff") for cell in row]
+                continue
+            if limit is not None and len(out) >= limit:
+                break
+            if any(cell.strip() for cell in row):
+                out.append({name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)})
+    except readers.ReadFailure as failure:
+        raise unreadable(url, failure) from failure
+    finally:
+        if must_close:
+            stream.close()
+    return header or [], out
 
 
-def read_rows(data: bytes, fmt: str, limit: int | None = None) -> tuple[list[str], list[dict[str, str]]]:
-    """Header and rows of a CSV (encoding and delimiter sniffed), XLSX, ODS or XLS."""
-    if fmt in SPREADSHEETS:
-        return _sheet_rows(data, limit)
-    else:
-        header = detect.sniff_csv_header(data[:HEADER_BYTES])
-        text = scdl_detect._decode(data).lstrip("\ufeff")
-        delimiter = max((";", ",", "\t", "|"), key=lambda d: text.split("\n", 1)[0].count(d))
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        next(reader, None)
-        body = list(reader)
-    out = []
-    for row in body[:limit] if limit else body:
-        if any(cell.strip() for cell in row):
-            out.append({name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)})
-    return header, out
+def unreadable(url: str, failure: readers.ReadFailure) -> SourceError:
+    """The readers' bilingual reason inside the harvester's message."""
+    detail = messages.render(failure.code, failure.params)
+    error = SourceError("source.unreadable_file", url=url, detail=detail["en"])
+    error.message = {lang: common.format_message("source.unreadable_file", url=url, detail=detail[lang])[lang]
+                     for lang in ("fr", "en")}
+    return error
 
 
-def _sheet_rows(data: bytes, limit: int | None) -> tuple[list[str], list[dict[str, str]]]:
-    """The first sheet through the converter's table reader: the readers' caps
-    (size, zip bombs, columns), XLS through xlrd, the header found below any
-    title rows, and only a sample of rows read."""
-    table = read_table(data)
-    rows = table.sample[:limit] if limit else table.sample
+def _xls_rows(data: bytes, limit: int, url: str) -> tuple[list[str], list[dict[str, str]]]:
+    """An Excel 97-2003 workbook's first sheet, through the converter's table reader (xlrd)."""
+    try:
+        table = read_table(data, "source.xls")
+    except ConvertError as error:
+        failure = SourceError("source.unreadable_file", url=url, detail=error.message_en)
+        failure.message = {lang: common.format_message("source.unreadable_file", url=url, detail=detail)[lang]
+                           for lang, detail in (("fr", error.message_fr), ("en", error.message_en))}
+        raise failure from error
     return table.headers, [{name: readers.display_text(cells[i]).strip() for i, name in enumerate(table.headers)}
-                           for cells in rows]
-
-
-class UnreadableFile(SourceError):
-    """A file that is no table the harvester can read; the reason in both languages."""
-
-    def __init__(self, url: str, reason: Mapping[str, str]):
-        super().__init__("source.unreadable_file", url=url, detail=reason["en"])
-        self.message = {lang: common.format_message("source.unreadable_file", url=url, detail=reason[lang])[lang]
-                        for lang in ("fr", "en")}
+                           for cells in table.sample[:limit]]
 
 
 def gather(url: str, config: HarvestConfig, client: HttpClient) -> Iterator[RemoteRecord]:
@@ -106,7 +111,7 @@ def gather(url: str, config: HarvestConfig, client: HttpClient) -> Iterator[Remo
     response = client.get(url)
     if response.content.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
         raise SourceError("source.unexpected", url=url, detail="HTML")
-    header, rows = read_rows(response.content, "CSV")
+    header, rows = read_rows(response.content, url=url)
     if not CATALOGUE_REQUIRED <= set(header):
         raise SourceError("source.unexpected", url=url, detail="colonnes/columns " + ", ".join(
             sorted(CATALOGUE_REQUIRED - set(header))))
@@ -124,22 +129,26 @@ def fetch(record: dict[str, Any], client: HttpClient) -> dict[str, Any]:
         return record
     entry = record["file"]
     digest = hashlib.sha256()
-    head = bytearray()
-    with client.stream(entry["url"]) as body:
-        for chunk in body:
-            digest.update(chunk)
-            if len(head) < 64 * 1024 * 1024:
-                head.extend(chunk)
-    data = bytes(head)
-    if data.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
-        raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
-    try:
-        fmt = _format(data)
-        header, rows = read_rows(data, fmt, limit=50)
-    except readers.ReadFailure as failure:
-        raise UnreadableFile(entry["url"], messages.render(failure.code, failure.params)) from failure
-    except ConvertError as error:
-        raise UnreadableFile(entry["url"], {"fr": error.message_fr, "en": error.message_en}) from error
+    # On disk past a few MiB: only the rows read below are ever decoded.
+    with tempfile.SpooledTemporaryFile(max_size=readers.SPOOL_MEMORY) as spool:
+        with client.stream(entry["url"]) as body:
+            for chunk in body:
+                digest.update(chunk)
+                spool.write(chunk)
+        spool.seek(0)
+        sample = spool.read(readers.SAMPLE_BYTES)
+        if sample.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
+            raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
+        spool.seek(0)
+        if sample.startswith(OLE_MAGIC):
+            # xlrd reads a whole workbook; the size cap already bounds it.
+            fmt = "XLS"
+            header, rows = _xls_rows(spool.read(), SAMPLE_ROWS, entry["url"])
+        else:
+            header, rows = read_rows(spool, limit=SAMPLE_ROWS, url=entry["url"],
+                                     check=lambda: client.check_deadline(entry["url"]))
+            spool.seek(0)
+            fmt = readers.sniff_format(sample, spool).upper()
     sirets = [row.get(col) for row in rows for col in SIRET_COLUMNS if row.get(col)]
     return {**record, "sha256": digest.hexdigest(), "format": fmt, "header": header,
             "sirets": sorted(set(sirets))[:20]}

@@ -18,10 +18,12 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.plugin_order import warn_if_listed_after
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 
 
+@guard.checked_actions
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.blueprints
@@ -34,6 +36,7 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.ITranslation)
     p.implements(p.IClick)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
@@ -86,3 +89,9 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
             if any(isinstance(obj, HarvestSource) and obj.id == pkg_dict.get("id") for obj in model.Session.new):
                 model.Session.flush()
         return pkg_dict
+    # IMiddleware
+
+    def make_middleware(self, app, config):
+        from ckanext.opendatalocale import guard
+
+        return guard.install(app)

@@ -24,6 +24,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.opendatalocale.declarations import HTTP_CLIENT, declarations
 from ckanext.opendatalocale.plugin_order import warn_if_listed_after
 from ckanext.opendatalocale.resources import data_dir
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.translation import SuiteTranslation
 
 from . import utils
@@ -50,6 +51,7 @@ def schema_refs(dataset: dict[str, Any]) -> tuple[list[str], list[str]]:
     return names, refs
 
 
+@guard.checked_actions
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.validators
@@ -129,7 +131,7 @@ class ScdlPlugin(SuiteTranslation, p.SingletonPlugin):
         from .guided import carry_to_resource_form
 
         app.after_request(carry_to_resource_form)
-        return app
+        return guard.install(app)
 
     # IClick
 

@@ -224,6 +224,7 @@ class PostgresSolr:
         try:
             plan = SearchPlan.build(q, params, self.facet_fields)
         except QueryError as exc:
+            # As Solr's 400: CKAN shows "error while searching" (API: 409 with the reason).
             raise pysolr.SolrError(f"Solr responded with an error (HTTP 400): {exc}") from exc
 
         def run(conn: sa.Connection) -> dict[str, Any]:
@@ -261,7 +262,9 @@ class PostgresSolr:
                     log.info("Search index table missing: creating it")
                     ensure_schema(self._engine_getter())
                     continue
-                raise pysolr.SolrError(f"Search index error: {_first_line(exc)}") from exc
+                # A bug of ours, not the user's: the details (SQL) go to the log only.
+                log.exception("Search index error")
+                raise pysolr.SolrError("Search index error (see the server log)") from exc
             except sa_exc.OperationalError as exc:
                 code = getattr(exc.orig, "pgcode", None)
                 if code == "57014":  # statement timeout

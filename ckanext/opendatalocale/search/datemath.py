@@ -66,8 +66,11 @@ def _apply_math(base: dt.datetime, ops: str, original: str) -> dt.datetime:
             if not amount:
                 raise DateMathError(f"Missing amount in {original!r}")
             count = int(amount) * (1000 if unit == "microseconds" else 1)
-            delta = relativedelta(**{unit: count})
-            base = base + delta if operator == "+" else base - delta
+            try:
+                delta = relativedelta(**{unit: count})
+                base = base + delta if operator == "+" else base - delta
+            except (OverflowError, ValueError) as exc:  # past year 9999 or before year 1
+                raise DateMathError(f"Date out of range: {original!r}") from exc
         position = match.end()
     return base
 

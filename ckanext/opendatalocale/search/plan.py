@@ -27,6 +27,17 @@ DEFAULT_SORT = "score desc, metadata_modified desc"
 _SPLIT_FL = re.compile(r"[\s,]+")
 _MAX_FACET_LIMIT = 10_000
 
+def _refuse_nul(q: Any, params: dict[str, Any]) -> None:
+    """PostgreSQL text cannot hold NUL: a search asking for one is refused (Solr matches nothing)."""
+    values = [q, *params.values()]
+    while values:
+        value = values.pop()
+        if isinstance(value, (list, tuple)):
+            values.extend(value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise QueryError("A search parameter contains a NUL character")
+
+
 class SearchPlan:
     """One search request turned into SQL."""
 
@@ -56,6 +67,7 @@ class SearchPlan:
               counted_fields: frozenset[str] = frozenset(DEFAULT_FACET_FIELDS)) -> "SearchPlan":
         plan = cls()
         plan.counted_fields = counted_fields
+        _refuse_nul(q, params)
         sql = plan.sql
         sql.term_fields = counted_fields
         q = q if q is not None else params.get("q", "*:*")
@@ -306,7 +318,9 @@ class SearchPlan:
         if wanted is not None and all(w in _ROW_COLUMNS or w == "score" for w in wanted):
             # CKAN's own fl ("id validated_data_dict"): read from columns,
             # without opening the field document and the texts.
-            return ", ".join(f"{_ROW_COLUMNS[w]} AS {w}" for w in dict.fromkeys(wanted) if w in _ROW_COLUMNS)
+            # fl=score alone still needs a column to select.
+            return ", ".join(f"{_ROW_COLUMNS[w]} AS {w}" for w in dict.fromkeys(wanted)
+                             if w in _ROW_COLUMNS) or "d.index_id AS _index_id"
         columns = ["d.fields AS _fields", "x.texts AS _texts"]
         for column in ("data_dict", "validated_data_dict"):
             if wanted is None or column in wanted:

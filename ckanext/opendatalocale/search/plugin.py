@@ -11,6 +11,7 @@ class SearchPlugin(p.SingletonPlugin):
 
     p.implements(p.IConfigurer)
     p.implements(p.IClick)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config):
         from . import backend
@@ -23,3 +24,10 @@ class SearchPlugin(p.SingletonPlugin):
         from . import cli
 
         return [suite_group(*cli.COMMANDS)]
+
+    # IMiddleware
+
+    def make_middleware(self, app, config):
+        from ckanext.opendatalocale import guard
+
+        return guard.install(app)

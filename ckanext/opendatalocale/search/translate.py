@@ -224,7 +224,8 @@ class Translator:
         return "(" + " OR ".join(checks) + ")"
 
     def _exists(self, field: str) -> str:
-        if field == "*":
+        if field in ("*", "text"):
+            # Solr's text copies the name and title, which every dataset has.
             return "TRUE"
         bound = self.sql.bind(field)
         column = document_column(field)

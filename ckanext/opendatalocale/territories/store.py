@@ -149,9 +149,9 @@ def geometries(conn: sa.engine.Connection, sirens: Iterable[str]) -> dict[str, d
     return {insee: geometry for insee, geometry in rows if insee}
 
 
-def add_override(conn: sa.engine.Connection, siren: str, status: str, reason: str, author: str,
-                 territory_id: str | None = None, when: dt.datetime | None = None) -> dict[str, Any]:
-    """Append a decision (history is kept: rows are never updated)."""
+def add_override(conn: sa.engine.Connection, siren: str, status: str, reason: str, author: str, *,
+                 territory_id: str, when: dt.datetime | None = None) -> dict[str, Any]:
+    """Append a territory's decision (history is kept: rows are never updated)."""
     Override(status=status, reason=reason, author=author, date=when or dt.datetime.utcnow())
     values = {"siren": siren, "status": status, "reason": reason, "author": author,
               "territory_id": territory_id, "created": when or dt.datetime.utcnow()}
@@ -160,11 +160,13 @@ def add_override(conn: sa.engine.Connection, siren: str, status: str, reason: st
     return {"id": new_id, **values}
 
 
-def current_overrides(conn: sa.engine.Connection, sirens: Iterable[str]) -> dict[str, Override]:
-    """The latest decision per SIREN."""
+def current_overrides(conn: sa.engine.Connection, territory_id: str,
+                      sirens: Iterable[str]) -> dict[str, Override]:
+    """The territory's latest decision per SIREN (another territory's decisions
+    are its own: two ATDs may judge one commune differently)."""
     o = obligation_override.c
     rows = conn.execute(sa.select(o.siren, o.status, o.reason, o.author, o.created)
-                        .where(o.siren.in_(list(sirens)))
+                        .where(o.territory_id == territory_id, o.siren.in_(list(sirens)))
                         .order_by(o.siren, o.created, o.id)).all()
     latest = {}
     for siren, status, reason, author, created in rows:
@@ -172,8 +174,8 @@ def current_overrides(conn: sa.engine.Connection, sirens: Iterable[str]) -> dict
     return latest
 
 
-def override_history(conn: sa.engine.Connection, siren: str) -> list[dict[str, Any]]:
+def override_history(conn: sa.engine.Connection, territory_id: str, siren: str) -> list[dict[str, Any]]:
     o = obligation_override.c
-    rows = conn.execute(sa.select(obligation_override).where(o.siren == siren)
+    rows = conn.execute(sa.select(obligation_override).where(o.territory_id == territory_id, o.siren == siren)
                         .order_by(o.created.desc(), o.id.desc())).mappings()
     return [dict(row) for row in rows]

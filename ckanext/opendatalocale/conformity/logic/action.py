@@ -8,12 +8,13 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from .. import jobs, settings
-from ..model import ConformityResult, ConformityState
+from ..model import ConformityResult, ConformityState, result_table, state_table
 from ..status import dataset_status, has_schema, resource_status
 
 MAX_LISTED_DATASETS = 1000
 
-__all__ = ['conformity_resource_validate', 'conformity_report_show', 'conformity_status_list', 'conformity_suggestion_accept']
+__all__ = ['conformity_resource_validate', 'conformity_report_show', 'conformity_status_list', 'conformity_suggestion_accept',
+           'dataset_purge']
 
 
 def _resource_or_404(context: Any, resource_id: str) -> dict[str, Any]:
@@ -168,3 +169,21 @@ def conformity_suggestion_accept(context: Any, data_dict: dict[str, Any]) -> dic
     })
     model.Session.commit()
     return updated
+
+
+@tk.chained_action
+def dataset_purge(up_func: Any, context: Any, data_dict: dict[str, Any]) -> Any:
+    """CKAN's purge, then the dataset's rows in the conformity tables (no
+    foreign key ties them to CKAN's tables, so nothing else removes them)."""
+    if not isinstance(data_dict.get("id"), (str, type(None))):
+        raise tk.ValidationError({"id": [tk._("Must be a single value, not a list or an object")]})
+    package = model.Package.get(data_dict.get("id")) if data_dict.get("id") else None
+    resource_ids = [r.id for r in package.resources_all] if package is not None else []
+    package_id = package.id if package is not None else None
+    result = up_func(context, data_dict)
+    if package_id is not None:
+        for table in (result_table, state_table):
+            model.Session.execute(table.delete().where(
+                (table.c.package_id == package_id) | table.c.resource_id.in_(resource_ids)))
+        model.Session.commit()
+    return result

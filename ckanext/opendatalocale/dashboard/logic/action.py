@@ -15,6 +15,7 @@ from ckanext.opendatalocale.territories.obligation import STATUSES
 import sqlalchemy as sa
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 10_000_000  # more rows than France has collectivités; SQL's integers stay safe
 
 
 def _conn():
@@ -95,9 +96,9 @@ def filters_of(data_dict: dict[str, Any]) -> dict[str, Any]:
 
 def _paging(data_dict: dict[str, Any], default_limit: int) -> tuple[int, int]:
     try:
-        offset = max(int(data_dict.get("offset") or 0), 0)
+        offset = min(max(int(data_dict.get("offset") or 0), 0), MAX_OFFSET)
         limit = min(max(int(data_dict.get("limit") or default_limit), 1), MAX_LIMIT)
-    except ValueError:
+    except (TypeError, ValueError):
         raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
     return offset, limit
 
@@ -136,11 +137,11 @@ def dashboard_collectivite_show(context, data_dict):
         raise tk.ObjectNotFound(tk._("Collectivité not found in this territory"))
     member = access.is_member(context.get("user"), territory)
     result = {"territory": _public_territory(territory), "collectivite": strip_row(row, member),
-              "is_member": member}
+              "is_member": member, "is_admin": access.is_admin(context.get("user"), territory)}
     if member:
         from ckanext.opendatalocale.dashboard import programme
 
-        result["override_history"] = [_jsonable(o) for o in store.override_history(_conn(), siren)]
+        result["override_history"] = [_jsonable(o) for o in store.override_history(_conn(), territory["id"], siren)]
         result["notes"] = _notes(territory["id"], siren)
         result["contacts"] = programme.contacts(_conn(), territory["id"], [siren]).get(siren, [])
         result["reminders"] = programme.messages(_conn(), territory["id"], siren)
@@ -198,12 +199,7 @@ def dashboard_refresh(context, data_dict):
     tk.check_access("dashboard_refresh", context, data_dict)
     territory = _territory(data_dict)
     if _bool(data_dict.get("inline")):
-        from ckanext.opendatalocale.dashboard.settings import indicator_settings, obligation_rules
-
-        kpis = refresh.refresh_territory(_conn(), territory, indicator_settings(tk.config),
-                                         obligation_rules(tk.config))
-        model.Session.commit()
-        return {"queued": False, "kpis": kpis}
+        return {"queued": False, "kpis": _refresh_inline(territory)}
     from ckanext.opendatalocale.dashboard.jobs import refresh_job
 
     job = tk.enqueue_job(refresh_job, [territory["id"]],
@@ -223,7 +219,8 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def dashboard_override_create(context, data_dict):
-    """Record an obligation decision (history kept; the latest decision applies at the next refresh).
+    """Record a territory's obligation decision (history kept; the territory's latest decision
+    applies, at once: its figures are computed again).
 
     :param id: territory slug or id
     :param siren: collectivité SIREN
@@ -243,8 +240,18 @@ def dashboard_override_create(context, data_dict):
         raise tk.ValidationError(errors)
     row = store.add_override(_conn(), siren, status, reason, context.get("user") or "",
                              territory_id=territory["id"])
-    model.Session.commit()
+    _refresh_inline(territory)
     return _jsonable(row)
+
+
+def _refresh_inline(territory: dict[str, Any]) -> dict[str, Any]:
+    """Compute the territory's figures now and commit (a decision shows on the pages at once)."""
+    from ckanext.opendatalocale.dashboard.settings import indicator_settings, obligation_rules
+
+    kpis = refresh.refresh_territory(_conn(), territory, indicator_settings(tk.config),
+                                     obligation_rules(tk.config))
+    model.Session.commit()
+    return kpis
 
 
 def _notes(territory_id: str, siren: str) -> list[dict[str, Any]]:

@@ -27,12 +27,22 @@ dashboard_collectivite_show = tk.auth_allow_anonymous_access(_public)
 dashboard_matrix = tk.auth_allow_anonymous_access(_public)
 
 
-def dashboard_refresh(context, data_dict) -> dict[str, Any]:
+def _admins_only(context, data_dict, refused: str) -> dict[str, Any]:
     territory = _territory(data_dict)
     if territory and access.is_admin(context.get("user"), territory):
         return {"success": True}
-    return {"success": False, "msg": tk._("Only administrators of the territory's organisations "
-                                          "can refresh its dashboard.")}
+    return {"success": False, "msg": refused}
+
+
+def dashboard_refresh(context, data_dict) -> dict[str, Any]:
+    return _admins_only(context, data_dict, tk._("Only administrators of the territory's organisations "
+                                                 "can refresh its dashboard."))
+
+
+def dashboard_override_create(context, data_dict) -> dict[str, Any]:
+    # A decision changes the territory's published figures: its admins' call, not every member's.
+    return _admins_only(context, data_dict, tk._("Only administrators of the territory's organisations "
+                                                 "can record an obligation decision."))
 
 
 def _members_only(context, data_dict) -> dict[str, Any]:
@@ -43,7 +53,6 @@ def _members_only(context, data_dict) -> dict[str, Any]:
                                           "can see or write follow-up notes and decisions.")}
 
 
-dashboard_override_create = _members_only
 dashboard_note_create = _members_only
 dashboard_note_list = _members_only
 

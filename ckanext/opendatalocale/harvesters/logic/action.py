@@ -30,7 +30,11 @@ def opendatalocale_harvest_preview(context: dict[str, Any], data_dict: dict[str,
     errors: dict[str, list[str]] = {}
     if not url:
         errors["url"] = [tk._("Missing value")]
+    elif not isinstance(url, str):
+        errors["url"] = [tk._("Must be a string")]
     try:
+        if not isinstance(kind, str):
+            raise KeyError(kind)
         harvester = harvester_for(kind)
     except KeyError:
         errors["source_type"] = [tk._("Unknown source type, expected one of: {kinds}").format(
@@ -39,7 +43,7 @@ def opendatalocale_harvest_preview(context: dict[str, Any], data_dict: dict[str,
         raise tk.ValidationError(errors)
     try:
         limit = max(1, min(50, int(data_dict.get("limit") or 10)))
-    except ValueError:
+    except (TypeError, ValueError, OverflowError):
         raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
     try:
         preview = harvester.preview(url, data_dict.get("config"), limit=limit)
