@@ -61,8 +61,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "source.unreadable_file": ("Le fichier {url} n'a pas pu être lu : {detail}",
                                "The file {url} could not be read: {detail}"),
     "source.not_found": ("Organisation ou source introuvable : {ref}", "Organisation or source not found: {ref}"),
-    "source.unreadable_file": ("Le fichier {url} n'a pas pu être lu : {detail}",
-                               "The file {url} could not be read: {detail}"),
     "import.failed": ("L'import du jeu de données {guid} a échoué : {detail}",
                       "Importing dataset {guid} failed: {detail}"),
     "import.invalid": ("Le jeu de données {guid} est invalide pour CKAN : {detail}",

@@ -82,7 +82,10 @@ def read_rows(source: bytes | IO[bytes], limit: int | None = None, check: Callab
 
 def unreadable(url: str, failure: readers.ReadFailure) -> SourceError:
     """The readers' bilingual reason inside the harvester's message."""
-    detail = messages.render(failure.code, failure.params)
+    return _unreadable(url, messages.render(failure.code, failure.params))
+
+
+def _unreadable(url: str, detail: dict[str, str]) -> SourceError:
     error = SourceError("source.unreadable_file", url=url, detail=detail["en"])
     error.message = {lang: common.format_message("source.unreadable_file", url=url, detail=detail[lang])[lang]
                      for lang in ("fr", "en")}
@@ -94,10 +97,7 @@ def _xls_rows(data: bytes, limit: int, url: str) -> tuple[list[str], list[dict[s
     try:
         table = read_table(data, "source.xls")
     except ConvertError as error:
-        failure = SourceError("source.unreadable_file", url=url, detail=error.message_en)
-        failure.message = {lang: common.format_message("source.unreadable_file", url=url, detail=detail)[lang]
-                           for lang, detail in (("fr", error.message_fr), ("en", error.message_en))}
-        raise failure from error
+        raise _unreadable(url, {"fr": error.message_fr, "en": error.message_en}) from error
     return table.headers, [{name: readers.display_text(cells[i]).strip() for i, name in enumerate(table.headers)}
                            for cells in table.sample[:limit]]
 
