@@ -16,8 +16,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
-from ckanext.opendatalocale.conformity.checks import frformat_classes
-
+from . import identifiers
 from .text import fold
 
 Problem = tuple[str, dict] | None
@@ -45,6 +44,14 @@ _NUMBER_CHARS = re.compile(r"^[+\-−]?\d[\d.,]*$")
 _LIST_SEPARATOR = re.compile(r"\s*;\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://\S+$")
+_DECIMAL = re.compile(r"\d+(\.\d+)?")
+# Numbers no thousands/decimal convention can read otherwise: digits grouped by spaces, 1 or 2 decimals.
+_PLAIN_NUMBER = re.compile(r"([0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:,([0-9]{1,2}))?(?: ?€)?")
+_CURRENCY = re.compile(r"(?i)€|eur(os?)?\b|\$|%|k€")
+_EN_GROUPS = re.compile(r"\d{1,3}(,\d{3})+")
+_FR_DOT_GROUPS = re.compile(r"\d{1,3}(\.\d{3})+")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?:[.,]0+)?(?!\d)")
+_YEAR_TEXT = re.compile(r"\D{0,20}\d{4}([.,]0+)?\D{0,3}")
 
 
 def cell_text(cell: Any) -> str:
@@ -91,7 +98,7 @@ def parse_moment(cell: Any) -> datetime | date | None:
     if not text:
         return None
     try:
-        if re.fullmatch(r"\d+(\.\d+)?", text) and not _COMPACT.match(text):
+        if _DECIMAL.fullmatch(text) and not _COMPACT.match(text):
             return parse_moment(float(text))
         for pattern, order in ((_YMD, "ymd"), (_DMY, "dmy")):
             match = pattern.match(text)
@@ -156,9 +163,18 @@ def parse_number(cell: Any, style: str = "fr") -> tuple[str, bool] | None:
     if isinstance(cell, (int, float)):
         return cell_text(cell), False
     text = cell_text(cell)
+    quick = _PLAIN_NUMBER.fullmatch(text)
+    if quick:  # 1234, 12,5, 2 441,50 €: read the same by any style, no need for the general rules
+        integer, fraction = quick.groups()
+        integer = _SPACES.sub("", integer)
+        return (integer + "." + fraction if fraction else integer), False
+    return _parse_text_number(text, style)
+
+
+def _parse_text_number(text: str, style: str) -> tuple[str, bool] | None:
     percent = "%" in text
     negative = False
-    text = re.sub(r"(?i)€|eur(os?)?\b|\$|%|k€", "", text)
+    text = _CURRENCY.sub("", text)
     text = _SPACES.sub("", text).replace("−", "-")
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1]
@@ -174,9 +190,9 @@ def parse_number(cell: Any, style: str = "fr") -> tuple[str, bool] | None:
     if commas and dots:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
     elif commas:
-        decimal_sep = "." if (commas > 1 or (style == "en" and re.fullmatch(r"\d{1,3}(,\d{3})+", text))) else ","
+        decimal_sep = "." if (commas > 1 or (style == "en" and _EN_GROUPS.fullmatch(text))) else ","
     elif dots:
-        decimal_sep = "," if (dots > 1 or (style == "fr-dots" and re.fullmatch(r"\d{1,3}(\.\d{3})+", text))) else "."
+        decimal_sep = "," if (dots > 1 or (style == "fr-dots" and _FR_DOT_GROUPS.fullmatch(text))) else "."
     else:
         decimal_sep = "."
     thousands = "," if decimal_sep == "." else "."
@@ -234,8 +250,8 @@ def _year_normaliser() -> Normaliser:
         if isinstance(cell, (date, datetime)):
             return str(cell.year), None
         text = cell_text(cell)
-        found = re.findall(r"(?<!\d)(\d{4})(?:[.,]0+)?(?!\d)", text)
-        if len(found) == 1 and re.fullmatch(r"\D{0,20}\d{4}([.,]0+)?\D{0,3}", text):
+        found = _YEAR.findall(text)
+        if len(found) == 1 and _YEAR_TEXT.fullmatch(text):
             return found[0], None
         return text, ("not-a-year", {})
 
@@ -300,41 +316,6 @@ def implied_values(field: Mapping[str, Any]) -> list[str]:
     return [v for v in re.findall(r"'([^'\n]{1,40})'", description) if not v.startswith(("http", "["))]
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if position % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
-def _identifier_normaliser(kind: str, length: int, validator: Callable[[str], bool]) -> Normaliser:
-    def normalise(cell: Any) -> tuple[str, Problem]:
-        text = cell_text(cell)
-        digits = re.sub(r"[\s.\-_/\u00a0\u202f]", "", text)
-        if re.fullmatch(r"\d+\.0+", cell_text(cell).replace(" ", "")):
-            digits = digits.split(".")[0]
-        if digits.isdigit():
-            if len(digits) == length and validator(digits):
-                return digits, None
-            padded = digits.zfill(length)
-            if len(digits) < length and len(digits) >= length - 2 and validator(padded):
-                return padded, None  # leading zeros lost by a spreadsheet, proven by the check
-        return text, (f"bad-{kind}", {})
-
-    return normalise
-
-
-def _siret_valid() -> Callable[[str], bool]:
-    fmt = frformat_classes().get("siret")
-    return fmt().is_valid if fmt else lambda s: luhn_ok(s)
-
-
-def _siren_valid() -> Callable[[str], bool]:
-    fmt = frformat_classes().get("siren")
-    return fmt().is_valid if fmt else lambda s: luhn_ok(s)
-
-
 # --------------------------------------------------------------------------- strings
 
 _DATE_TOKEN = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|\d{1,2}(?:er)? [a-zéû]+\.? \d{4}")
@@ -385,10 +366,11 @@ def _string_normaliser(field: Mapping[str, Any], checks: set[str]) -> Normaliser
         or ";" in str(field.get("example") or "")
     postal = "postal" in words and not pattern
 
-    if "siret" in checks or pattern in (r"^\d{14}$", r"\d{14}"):
-        return _identifier_normaliser("siret", 14, _siret_valid() if "siret" in checks else str.isdigit)
-    if "siren" in checks or pattern in (r"^\d{9}$", r"\d{9}"):
-        return _identifier_normaliser("siren", 9, _siren_valid() if "siren" in checks else str.isdigit)
+    for kind, length, patterns in (("siret", 14, (r"^\d{14}$", r"\d{14}")), ("siren", 9, (r"^\d{9}$", r"\d{9}"))):
+        if kind in checks or pattern in patterns:
+            valid = identifiers.validator(kind) if kind in checks else str.isdigit
+            on_text = identifiers.normaliser(kind, length, valid)
+            return lambda cell: on_text(cell_text(cell))
 
     def normalise(cell: Any) -> tuple[str, Problem]:
         text = cell_text(cell)
@@ -459,8 +441,13 @@ def _array_normaliser(field: Mapping[str, Any]) -> Normaliser:
 # --------------------------------------------------------------------------- entry point
 
 
-def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samples: list[Any] = ()) -> Normaliser:
-    """The normaliser for one schema field; ``samples`` of its column settle the number style."""
+def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samples: list[Any] = (),
+                  *, memo: bool = True) -> Normaliser:
+    """The normaliser for one schema field; ``samples`` of its column settle the number style.
+
+    With ``memo`` (the default) each distinct cell is converted once; a caller
+    that keeps its own cache (the conversion loop) asks for the bare normaliser.
+    """
     ftype = field.get("type") or "string"
     fmt = field.get("format")
     if ftype in ("number", "integer"):
@@ -479,17 +466,26 @@ def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samp
         inner = _string_normaliser(field, set(checks))
     else:
         inner = lambda cell: (cell_text(cell), None)  # noqa: E731 - other types pass through, trimmed
-    memo: dict[Any, tuple[str, Problem]] = {}
+
+    def bare(cell: Any) -> tuple[str, Problem]:
+        return ("", None) if cell is None or cell == "" else inner(cell)
+
+    if not memo:
+        return bare
+    cache: dict[Any, tuple[str, Problem]] = {}
 
     def normalise(cell: Any) -> tuple[str, Problem]:
-        if cell is None or cell == "":
-            return "", None
-        key = (cell.__class__, cell)
-        found = memo.get(key)
+        key = cell_key(cell)
+        found = cache.get(key)
         if found is None:
-            found = inner(cell)
-            if len(memo) < MEMO_SIZE:
-                memo[key] = found
+            found = bare(cell)
+            if len(cache) < MEMO_SIZE:
+                cache[key] = found
         return found
 
     return normalise
+
+
+def cell_key(cell: Any) -> Any:
+    """A cache key for a cell: 1, 1.0 and True are equal in Python but not the same cell."""
+    return cell if cell.__class__ is str else (cell.__class__, cell)
