@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ckanext.opendatalocale.convert import core, normalise
+from ckanext.opendatalocale.convert import core, normalise, numbers
 from ckanext.opendatalocale.convert.identifiers import luhn_complete
 from ckanext.opendatalocale.convert.normalise import compile_field, match_enum, number_style
 
@@ -37,7 +37,7 @@ def test_thousands_separators_follow_the_column_style():
 @pytest.mark.parametrize("style", ["fr", "en", "fr-dots"])
 def test_the_quick_path_for_plain_numbers_reads_them_as_the_general_rules_do(text, style):
     # parse_number skips the general rules for unambiguous shapes (the bulk of a column): same answer.
-    assert normalise.parse_number(text, style) == normalise._parse_text_number(text, style)
+    assert normalise.parse_number(text, style) == numbers._parse_text_number(text, style)
 
 
 def test_cache_keys_tell_equal_python_values_apart():

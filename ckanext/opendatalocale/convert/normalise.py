@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
 from . import identifiers
+from .cells import cell_key, cell_text  # noqa: F401 - part of this module's interface
+from .numbers import example_precision, number_style, parse_number  # noqa: F401
 from .text import fold
 
 Problem = tuple[str, dict] | None
@@ -35,42 +37,16 @@ EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_RANGE = (10000, 80000)  # 1927..2119: a plausible date written as an Excel serial number
 MEMO_SIZE = 65536
 
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ t]+(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?$")
 _YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ t]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$")
 _WORDY = re.compile(r"^(?:[a-z]+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_NUMBER_CHARS = re.compile(r"^[+\-−]?\d[\d.,]*$")
 _LIST_SEPARATOR = re.compile(r"\s*;\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://\S+$")
 _DECIMAL = re.compile(r"\d+(\.\d+)?")
-# Numbers no thousands/decimal convention can read otherwise: digits grouped by spaces, 1 or 2 decimals.
-_PLAIN_NUMBER = re.compile(r"([0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:,([0-9]{1,2}))?(?: ?€)?")
-_CURRENCY = re.compile(r"(?i)€|eur(os?)?\b|\$|%|k€")
-_EN_GROUPS = re.compile(r"\d{1,3}(,\d{3})+")
-_FR_DOT_GROUPS = re.compile(r"\d{1,3}(\.\d{3})+")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?:[.,]0+)?(?!\d)")
 _YEAR_TEXT = re.compile(r"\D{0,20}\d{4}([.,]0+)?\D{0,3}")
-
-
-def cell_text(cell: Any) -> str:
-    """The text of a cell as the agent sees it (numbers without a trailing ``.0``)."""
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, bool):
-        return "oui" if cell else "non"
-    if isinstance(cell, float):
-        if cell.is_integer() and abs(cell) < 1e15:
-            return str(int(cell))
-        return format(cell, ".15g")
-    if isinstance(cell, datetime):
-        return cell.date().isoformat() if cell.time() == time() else cell.isoformat()
-    if isinstance(cell, date):
-        return cell.isoformat()
-    return str(cell).strip()
 
 
 # --------------------------------------------------------------------------- dates
@@ -137,70 +113,6 @@ def _date_normaliser(fmt: str | None, with_time: bool) -> Normaliser:
 
 
 # --------------------------------------------------------------------------- numbers
-
-
-def number_style(samples: list[Any]) -> str:
-    """How a column groups thousands: ``en`` (1,234.5), ``fr-dots`` (1.234,5) or ``fr`` (1 234,5)."""
-    votes = {"en": 0, "fr-dots": 0, "fr": 0}
-    for cell in samples:
-        if not isinstance(cell, str):
-            continue
-        text = _SPACES.sub("", cell)
-        if re.search(r"\d,\d{3}\.\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(,\d{3}){2,}(\.\d+)?", text):
-            votes["en"] += 1
-        elif re.search(r"\d\.\d{3},\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(\.\d{3}){2,}(,\d+)?", text):
-            votes["fr-dots"] += 1
-        elif re.search(r",(\d{1,2}|\d{4,})$", text):
-            votes["fr"] += 1
-    best = max(votes, key=lambda k: (votes[k], k == "fr"))
-    return best if votes[best] else "fr"
-
-
-def parse_number(cell: Any, style: str = "fr") -> tuple[str, bool] | None:
-    """(number as plain text with a dot, had a % sign), or None."""
-    if isinstance(cell, bool):
-        return None
-    if isinstance(cell, (int, float)):
-        return cell_text(cell), False
-    text = cell_text(cell)
-    quick = _PLAIN_NUMBER.fullmatch(text)
-    if quick:  # 1234, 12,5, 2 441,50 €: read the same by any style, no need for the general rules
-        integer, fraction = quick.groups()
-        integer = _SPACES.sub("", integer)
-        return (integer + "." + fraction if fraction else integer), False
-    return _parse_text_number(text, style)
-
-
-def _parse_text_number(text: str, style: str) -> tuple[str, bool] | None:
-    percent = "%" in text
-    negative = False
-    text = _CURRENCY.sub("", text)
-    text = _SPACES.sub("", text).replace("−", "-")
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1]
-    if text.endswith("-") and not text.startswith("-"):
-        negative, text = True, text[:-1]
-    if text.startswith("+"):
-        text = text[1:]
-    if text.startswith("-"):
-        negative, text = not negative, text[1:]
-    if not text or not _NUMBER_CHARS.match(text):
-        return None
-    commas, dots = text.count(","), text.count(".")
-    if commas and dots:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-    elif commas:
-        decimal_sep = "." if (commas > 1 or (style == "en" and _EN_GROUPS.fullmatch(text))) else ","
-    elif dots:
-        decimal_sep = "," if (dots > 1 or (style == "fr-dots" and _FR_DOT_GROUPS.fullmatch(text))) else "."
-    else:
-        decimal_sep = "."
-    thousands = "," if decimal_sep == "." else "."
-    integer, _, fraction = text.replace(thousands, "").partition(decimal_sep)
-    if not integer.isdigit() and integer != "" or (fraction and not fraction.isdigit()) or decimal_sep in fraction:
-        return None
-    result = (integer or "0") + ("." + fraction if fraction else "")
-    return ("-" + result if negative and result.strip("0.") else result), percent
 
 
 def _plain(value: Decimal) -> str:
@@ -451,7 +363,7 @@ def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samp
     ftype = field.get("type") or "string"
     fmt = field.get("format")
     if ftype in ("number", "integer"):
-        inner = _number_normaliser(field, ftype == "integer", number_style(list(samples)))
+        inner = _number_normaliser(field, ftype == "integer", number_style(list(samples), example_precision(field)))
     elif ftype == "date":
         inner = _date_normaliser(fmt, with_time=False)
     elif ftype == "datetime":
@@ -484,8 +396,3 @@ def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samp
         return found
 
     return normalise
-
-
-def cell_key(cell: Any) -> Any:
-    """A cache key for a cell: 1, 1.0 and True are equal in Python but not the same cell."""
-    return cell if cell.__class__ is str else (cell.__class__, cell)
