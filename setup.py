@@ -50,7 +50,8 @@ setup(
     include_package_data=True,
     zip_safe=False,
     install_requires=install_requires,
-    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5"]},
+    # xlwt writes the real .xls workbook the converter's XLS test reads back with xlrd.
+    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5", "xlwt>=1.3"]},
     entry_points={
         "ckan.plugins": [
             "opendatalocale_search = ckanext.opendatalocale.search.plugin:SearchPlugin",
