@@ -67,19 +67,20 @@ class _Column:
     Office tables repeat their values (a commune's name, a few dates, Oui/Non),
     so the outcome of each distinct cell (converted text, problem, text as the
     agent typed it, changed or not) is kept, up to :data:`normalise.MEMO_SIZE`
-    cells; a column whose sample never repeats (references, amounts) keeps none.
+    cells; a column whose sample never repeats a value (references, amounts) keeps none.
     """
 
-    __slots__ = ("name", "index", "normaliser", "replace", "cache", "room", "changed", "examples")
+    __slots__ = ("name", "index", "normaliser", "replace", "cache", "room", "changed", "examples", "wants_examples")
 
     def __init__(self, name: str, index: int, normaliser: normalise.Normaliser, replace: dict[str, str],
                  samples: list[Any]):
         self.name, self.index, self.normaliser, self.replace = name, index, normaliser, replace
         self.cache: dict[Any, tuple[str, Any, str, bool]] = {}
         distinct = len({normalise.cell_key(cell) for cell in samples})
-        self.room = normalise.MEMO_SIZE if distinct < 0.9 * len(samples) or len(samples) < 50 else 0
+        self.room = normalise.MEMO_SIZE if distinct < len(samples) or len(samples) < 50 else 0
         self.changed = 0
         self.examples: list[tuple[str, str]] = []
+        self.wants_examples = True
 
     def outcome(self, cell: Any) -> tuple[str, Any, str, bool]:
         key = normalise.cell_key(cell)
@@ -93,10 +94,9 @@ class _Column:
             self.room -= 1
         return found
 
-    def note_change(self, before: str, value: str) -> None:
-        self.changed += 1
-        if len(self.examples) < EXAMPLES_PER_FIELD and (before, value) not in self.examples:
-            self.examples.append((before, value))
+    def add_example(self, pair: tuple[str, str]) -> None:
+        self.examples.append(pair)
+        self.wants_examples = len(self.examples) < EXAMPLES_PER_FIELD
 
 
 def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constants: TMapping[str, str] | None = None,
@@ -110,7 +110,9 @@ def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constant
             raise ConvertError("unknown-field", field=name)
     checks = field_checks(schema)
     by_field = mapping.fields
-    plan: list[_Column | str] = []  # per output field: its column, or the constant text written on every row
+    # Per output field: its column; the index of a column written as it is (a field with no rule);
+    # or the constant text written on every row.
+    plan: list[_Column | int | str] = []
     result = Conversion(csv_bytes=b"", fields=names)
     for descriptor, name in zip(fields, names):
         index = by_field.get(name)
@@ -120,8 +122,12 @@ def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constant
         convert_value = normalise.compile_field(descriptor, checks.get(name, set()),
                                                 samples if style is None else ([] if style == "fr" else ["1,234.5"]),
                                                 memo=False)
+        replace = _replacements(value_rules, name)
+        if index is not None and convert_value is normalise.as_text and not replace:
+            plan.append(index)
+            continue
         if index is not None:
-            plan.append(_Column(name, index, convert_value, _replacements(value_rules, name), samples))
+            plan.append(_Column(name, index, convert_value, replace, samples))
             continue
         constant = ""
         if constants.get(name, "") != "":
@@ -136,19 +142,26 @@ def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constant
     text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(names)
-    cell_key = normalise.cell_key
+    cell_key, cell_text = normalise.cell_key, normalise.cell_text
     for number, cells in table.numbered_rows():  # type: ignore[attr-defined]
         count += 1
         out = []
         for column in plan:
-            if column.__class__ is str:
+            kind = column.__class__
+            if kind is str:
                 out.append(column)
+                continue
+            if kind is int:
+                cell = cells[column]
+                out.append(cell.strip() if cell.__class__ is str else cell_text(cell))
                 continue
             cell = cells[column.index]
             found = column.cache.get(cell if cell.__class__ is str else cell_key(cell))
             value, problem, before, changed = found if found is not None else column.outcome(cell)
             if changed:
-                column.note_change(before, value)
+                column.changed += 1
+                if column.wants_examples and (before, value) not in column.examples:
+                    column.add_example((before, value))
             elif problem is not None:
                 result.unconverted_count += 1
                 if len(unconverted) < UNCONVERTED_KEPT:
@@ -160,8 +173,9 @@ def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constant
     result.csv_bytes = buffer.getvalue()
     text.detach()
     result.rows = count
-    result.changed_cells = {c.name: c.changed for c in plan if not isinstance(c, str) and c.changed}
-    result.examples = {c.name: c.examples for c in plan if not isinstance(c, str) and c.examples}
+    columns = [c for c in plan if isinstance(c, _Column)]
+    result.changed_cells = {c.name: c.changed for c in columns if c.changed}
+    result.examples = {c.name: c.examples for c in columns if c.examples}
     report = validate(result.csv_bytes, schema, schema_name=schema_name, schema_version=schema_version,
                       limits=limits or Limits())
     result.report = report.to_dict()

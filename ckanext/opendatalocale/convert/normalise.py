@@ -124,6 +124,7 @@ def _number_normaliser(field: Mapping[str, Any], integer: bool, style: str) -> N
     constraints = field.get("constraints") or {}
     maximum = constraints.get("maximum")
     fraction_unit = maximum is not None and float(maximum) <= 1  # a share written as 0.45
+    bounded = "minimum" in constraints or "maximum" in constraints
 
     def normalise(cell: Any) -> tuple[str, Problem]:
         parsed = parse_number(cell, style)
@@ -140,7 +141,7 @@ def _number_normaliser(field: Mapping[str, Any], integer: bool, style: str) -> N
             if value != value.to_integral_value():
                 return cell_text(cell), ("not-an-integer", {})
             text = str(int(value))
-        return text, _range_problem(text, constraints)
+        return text, (_range_problem(text, constraints) if bounded else None)
 
     return normalise
 
@@ -210,14 +211,18 @@ def match_enum(text: str, members: list[str]) -> tuple[str | None, Problem]:
     key = enum_key(text)
     if key in keys:
         return keys[key], None
-    close = [m for k, m in keys.items() if difflib.SequenceMatcher(None, key, k).ratio() >= 0.85
-             or (len(key) >= 4 and k.startswith(key + " "))]
+    close = [m for k, m in keys.items() if _similar(key, k) or (len(key) >= 4 and k.startswith(key + " "))]
     shown = ", ".join(members[:8]) + (" …" if len(members) > 8 else "")
     if len(close) == 1:
         return close[0], None
     if len(close) > 1:
         return None, ("enum-ambiguous", {"values": ", ".join(close)})
     return None, ("enum-unknown", {"values": shown})
+
+
+def _similar(a: str, b: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b)  # the quick ratios are upper bounds of ratio()
+    return matcher.real_quick_ratio() >= 0.85 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
 
 
 def implied_values(field: Mapping[str, Any]) -> list[str]:
@@ -283,6 +288,9 @@ def _string_normaliser(field: Mapping[str, Any], checks: set[str]) -> Normaliser
             valid = identifiers.validator(kind) if kind in checks else str.isdigit
             on_text = identifiers.normaliser(kind, length, valid)
             return lambda cell: on_text(cell_text(cell))
+    if not (matcher or members or soft or is_list or postal or fmt in ("email", "uri")
+            or max_length is not None or min_length is not None):
+        return as_text
 
     def normalise(cell: Any) -> tuple[str, Problem]:
         text = cell_text(cell)
@@ -353,6 +361,11 @@ def _array_normaliser(field: Mapping[str, Any]) -> Normaliser:
 # --------------------------------------------------------------------------- entry point
 
 
+def as_text(cell: Any) -> tuple[str, Problem]:
+    """The normaliser of a field with no rule: the cell's text, trimmed (callers may skip it)."""
+    return cell_text(cell), None
+
+
 def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samples: list[Any] = (),
                   *, memo: bool = True) -> Normaliser:
     """The normaliser for one schema field; ``samples`` of its column settle the number style.
@@ -377,13 +390,13 @@ def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samp
     elif ftype == "string":
         inner = _string_normaliser(field, set(checks))
     else:
-        inner = lambda cell: (cell_text(cell), None)  # noqa: E731 - other types pass through, trimmed
+        inner = as_text  # other types pass through, trimmed
 
     def bare(cell: Any) -> tuple[str, Problem]:
         return ("", None) if cell is None or cell == "" else inner(cell)
 
     if not memo:
-        return bare
+        return inner if inner is as_text else bare
     cache: dict[Any, tuple[str, Problem]] = {}
 
     def normalise(cell: Any) -> tuple[str, Problem]:
