@@ -52,7 +52,10 @@ setup(
     include_package_data=True,
     zip_safe=False,
     install_requires=install_requires,
-    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5", "aiosmtpd>=1.4", "pypdf>=4"]},
+    # xlwt writes the real .xls workbook the converter's XLS test reads back with xlrd;
+    # aiosmtpd is the reminders' local SMTP server; pypdf reads the annual report back.
+    extras_require={"test": ["beautifulsoup4>=4.12", "freezegun>=1.5", "aiosmtpd>=1.4", "pypdf>=4",
+                             "xlwt>=1.3"]},
     entry_points={
         "ckan.plugins": [
             "opendatalocale_search = ckanext.opendatalocale.search.plugin:SearchPlugin",

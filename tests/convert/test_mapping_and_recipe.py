@@ -1,6 +1,7 @@
 """Ranking (content overrules a misleading header, two columns competing for a field), recipes, bad input."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -152,9 +153,44 @@ def test_title_rows_and_a_two_row_header_are_found():
     assert list(table.rows) == [["D1", "Budget", "10", "2", "1"]]
 
 
-def test_ods_and_xls_are_read(tmp_path):
+def test_ods_is_read():
     ods = core.read_table((FIXTURES / "own" / "prenoms-treffort-ods.ods").read_bytes(), "p.ods")
     assert ods.source["format"] == "ods" and ods.headers[0] == "Prénom"
-    xls = (FIXTURES / "own" / "prenoms-sample.xls")
-    if xls.exists():
-        assert core.read_table(xls.read_bytes(), "p.xls").source["format"] == "xls"
+
+
+def _xls() -> bytes:
+    """A real Excel 97-2003 workbook (BIFF8, written by xlwt): title row, typed cells, a lost zero."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Naissances")
+    sheet.write(0, 0, "Prénoms des nouveau-nés — Ambérieu")
+    day = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for column, header in enumerate(["Code INSEE", "Sexe", "Prénom", "Nombre", "Année", "Déclaré le", "Vérifié"]):
+        sheet.write(2, column, header)
+    for row, (insee, sex, name, count) in enumerate([(1004, "F", "Léa", 7.0), (1004, "M", "Noé", 5.0),
+                                                      (1004, "F", "Zoé", 3.0)], start=3):
+        for column, value in enumerate([insee, sex, name, count, 2024]):
+            sheet.write(row, column, value)
+        sheet.write(row, 5, dt.date(2024, 3, row), day)
+        sheet.write(row, 6, row % 2 == 1)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xls_is_read_with_its_cell_types_and_converts():
+    data = _xls()
+    assert data.startswith(b"\xd0\xcf\x11\xe0")  # an OLE2 compound file, not XLSX or CSV
+    table = core.read_table(data, "naissances.xls")
+    assert table.source["format"] == "xls" and table.source["sheet"] == "Naissances"
+    assert table.source["header_row"] == 3 and table.warnings[0]["code"] == "rows-skipped"
+    assert table.headers[:3] == ["Code INSEE", "Sexe", "Prénom"]
+    first = list(table.rows)[0]
+    assert first == [1004, "F", "Léa", 7, 2024, dt.date(2024, 3, 3), True]  # numbers, a date cell, a boolean
+    entry = get_registry().get("scdl/prenoms")
+    mapping = core.suggest(table, entry.descriptor)
+    assert mapping.fields["COLL_INSEE"] == 0 and mapping.fields["NOMBRE_OCCURRENCES"] == 3
+    result = core.convert(table, entry.descriptor, mapping, schema_name=entry.name, schema_version=entry.version)
+    assert result.conforms, result.report["errors"][:3]
+    assert result.csv_bytes.decode("utf-8").splitlines()[1].split(",")[1:5] == ["01004", "F", "Léa", "7"]

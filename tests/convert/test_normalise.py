@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from ckanext.opendatalocale.convert import core, normalise, numbers
+from ckanext.opendatalocale.convert.identifiers import luhn_complete
 from ckanext.opendatalocale.convert.normalise import compile_field, match_enum, number_style
 
 
@@ -28,6 +30,36 @@ def test_thousands_separators_follow_the_column_style():
     assert compile_field({"type": "number"}, samples=["1.234,5", "2.000"])("2.000") == ("2000", None)
     assert compile_field({"type": "number"}, samples=["1,234.5", "2,000"])("2,000") == ("2000", None)
     assert compile_field({"type": "number"}, samples=["2,5"])("2,000") == ("2.000", None)  # French: a decimal comma
+
+
+@pytest.mark.parametrize("text", ["12", "0012", "1 234", "1 234,56 €", "12,5", "0012,5", "1\u00a0234,5€",
+                                  "12 345,67 €", "12,3 €", "12,345", "1,234", "1 23", "123 4567", "1.234", "12.5"])
+@pytest.mark.parametrize("style", ["fr", "en", "fr-dots"])
+def test_the_quick_path_for_plain_numbers_reads_them_as_the_general_rules_do(text, style):
+    # parse_number skips the general rules for unambiguous shapes (the bulk of a column): same answer.
+    assert normalise.parse_number(text, style) == numbers._parse_text_number(text, style)
+
+
+def test_cache_keys_tell_equal_python_values_apart():
+    # 1, 1.0 and True compare equal in Python but are different cells (number, number, boolean).
+    assert len({normalise.cell_key(v) for v in (1, 1.0, True, "1")}) == 4
+    flag = compile_field({"type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]})
+    assert [flag(v) for v in (True, 1, "1")] == [("oui", None)] * 3
+    assert compile_field({"type": "string"})(1.0) == ("1", None)
+
+
+def test_repeated_cells_are_counted_and_reported_on_every_row():
+    # The conversion converts each distinct cell once: counts and reports still cover every row.
+    schema = {"fields": [{"name": "actif", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+                         {"name": "jour", "type": "date"}]}
+    rows = "".join(f"{'Oui' if i % 2 else 'peut-être'};25/08/2024\n" for i in range(6))
+    table = core.read_table(("Actif;Jour\n" + rows).encode("utf-8"), "t.csv")
+    result = core.convert(table, schema, core.suggest(table, schema))
+    assert result.changed_cells == {"actif": 3, "jour": 6}
+    assert result.examples["jour"] == [("25/08/2024", "2024-08-25")]
+    assert [(row, value) for row, _col, _field, value, _fr, _en in result.unconverted] == [
+        (2, "peut-être"), (4, "peut-être"), (6, "peut-être")]
+    assert result.unconverted_count == 3
 
 
 def test_percent_becomes_a_fraction_only_when_the_field_says_so():
@@ -65,18 +97,10 @@ def test_siret_spaces_dots_and_lost_zeros():
     # A SIRET whose Luhn check fails stays as it was, reported.
     assert siret("215 601 212 60839") == ("215 601 212 60839", ("bad-siret", {}))
     # Leading zero restored only because the check then passes...
-    with_zero = _luhn(_luhn("07350025") + "0005")
+    with_zero = luhn_complete(luhn_complete("07350025") + "0005")
     assert siret(int(with_zero)) == (with_zero, None)
     # ...never guessed otherwise.
     assert siret("1234567890123")[1] == ("bad-siret", {})
-
-
-def _luhn(body: str) -> str:
-    for last in "0123456789":
-        digits = [int(c) * (2 if i % 2 else 1) for i, c in enumerate(reversed(body + last))]
-        if sum(d - 9 if d > 9 else d for d in digits) % 10 == 0:
-            return body + last
-    raise AssertionError(body)
 
 
 def test_insee_code_gets_its_leading_zero_back_from_the_pattern():

@@ -6,8 +6,6 @@ import pytest
 from .cases import manifest, run_case
 
 OWN = manifest("own")
-# Known weakness, kept visible: "Compte nature" / "Article par nature" / "Entité" in one budget file.
-KNOWN_WEAK = {"budget-trevoux-tab": "two 'nature' headers are told apart by neither words nor content"}
 
 
 def test_at_least_sixteen_cases_over_six_schemas():
@@ -16,9 +14,7 @@ def test_at_least_sixteen_cases_over_six_schemas():
                                           "scdl/prenoms", "scdl/budget", "scdl/menus-collectifs"}
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_WEAK[c["case"]])) if c["case"] in KNOWN_WEAK
-    else c for c in OWN], ids=[c["case"] for c in OWN])
+@pytest.mark.parametrize("case", OWN, ids=[c["case"] for c in OWN])
 def test_own_case_converts_without_help(case):
     outcome = run_case("own", case)
     assert outcome.wrong_columns == []

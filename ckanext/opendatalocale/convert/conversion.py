@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping as TMapping
 
@@ -62,6 +61,44 @@ def _replacements(rules: TMapping[str, dict] | None, name: str) -> dict[str, str
     return {str(k): str(v) for k, v in replace.items()} if isinstance(replace, dict) else {}
 
 
+class _Column:
+    """One output field fed by a column: its normaliser, run once per distinct cell.
+
+    Office tables repeat their values (a commune's name, a few dates, Oui/Non),
+    so the outcome of each distinct cell (converted text, problem, text as the
+    agent typed it, changed or not) is kept, up to :data:`normalise.MEMO_SIZE`
+    cells; a column whose sample never repeats a value (references, amounts) keeps none.
+    """
+
+    __slots__ = ("name", "index", "normaliser", "replace", "cache", "room", "changed", "examples", "wants_examples")
+
+    def __init__(self, name: str, index: int, normaliser: normalise.Normaliser, replace: dict[str, str],
+                 samples: list[Any]):
+        self.name, self.index, self.normaliser, self.replace = name, index, normaliser, replace
+        self.cache: dict[Any, tuple[str, Any, str, bool]] = {}
+        distinct = len({normalise.cell_key(cell) for cell in samples})
+        self.room = normalise.MEMO_SIZE if distinct < len(samples) or len(samples) < 50 else 0
+        self.changed = 0
+        self.examples: list[tuple[str, str]] = []
+        self.wants_examples = True
+
+    def outcome(self, cell: Any) -> tuple[str, Any, str, bool]:
+        key = normalise.cell_key(cell)
+        if self.replace:  # a recipe's value rule: this exact text stands for that value
+            cell = self.replace.get(normalise.cell_text(cell), cell)
+        before = normalise.cell_text(cell)
+        value, problem = self.normaliser(cell)
+        found = (value, problem, before, problem is None and value != before)
+        if self.room:
+            self.cache[key] = found
+            self.room -= 1
+        return found
+
+    def add_example(self, pair: tuple[str, str]) -> None:
+        self.examples.append(pair)
+        self.wants_examples = len(self.examples) < EXAMPLES_PER_FIELD
+
+
 def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constants: TMapping[str, str] | None = None,
             *, value_rules: TMapping[str, dict] | None = None, schema_name: str | None = None,
             schema_version: str | None = None, limits: Limits | None = None) -> Conversion:
@@ -73,7 +110,9 @@ def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constant
             raise ConvertError("unknown-field", field=name)
     checks = field_checks(schema)
     by_field = mapping.fields
-    plan = []  # per output field: (name, column index or None, normaliser, replacements, constant)
+    # Per output field: its column; the index of a column written as it is (a field with no rule);
+    # or the constant text written on every row.
+    plan: list[_Column | int | str] = []
     result = Conversion(csv_bytes=b"", fields=names)
     for descriptor, name in zip(fields, names):
         index = by_field.get(name)
@@ -81,53 +120,62 @@ def convert(table: Table, schema: TMapping[str, Any], mapping: Mapping, constant
         rule = dict((value_rules or {}).get(name) or {})
         style = rule.get("number_style")
         convert_value = normalise.compile_field(descriptor, checks.get(name, set()),
-                                                samples if style is None else ([] if style == "fr" else ["1,234.5"]))
-        constant = None
-        if index is None and constants.get(name, "") != "":
-            constant, problem = convert_value(constants[name])
+                                                samples if style is None else ([] if style == "fr" else ["1,234.5"]),
+                                                memo=False)
+        replace = _replacements(value_rules, name)
+        if index is not None and convert_value is normalise.as_text and not replace:
+            plan.append(index)
+            continue
+        if index is not None:
+            plan.append(_Column(name, index, convert_value, replace, samples))
+            continue
+        constant = ""
+        if constants.get(name, "") != "":
+            constant, _problem = convert_value(constants[name])
             result.constants[name] = constant
-        plan.append((name, index, convert_value, _replacements(value_rules, name), constant))
+        plan.append(constant)
 
     headers = table.headers
-    changed: Counter = Counter()
-    examples: dict[str, list[tuple[str, str]]] = {}
     unconverted = result.unconverted
     count = 0
     buffer = io.BytesIO()
     text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(names)
-    cell_text = normalise.cell_text
+    cell_key, cell_text = normalise.cell_key, normalise.cell_text
     for number, cells in table.numbered_rows():  # type: ignore[attr-defined]
         count += 1
         out = []
-        for name, index, convert_value, replace, constant in plan:
-            if index is None:
-                out.append(constant or "")
+        for column in plan:
+            kind = column.__class__
+            if kind is str:
+                out.append(column)
                 continue
-            cell = cells[index]
-            if replace:
-                cell = replace.get(cell_text(cell), cell)
-            value, problem = convert_value(cell)
-            before = cell_text(cell)
-            if problem is not None:
+            if kind is int:
+                cell = cells[column]
+                out.append(cell.strip() if cell.__class__ is str else cell_text(cell))
+                continue
+            cell = cells[column.index]
+            found = column.cache.get(cell if cell.__class__ is str else cell_key(cell))
+            value, problem, before, changed = found if found is not None else column.outcome(cell)
+            if changed:
+                column.changed += 1
+                if column.wants_examples and (before, value) not in column.examples:
+                    column.add_example((before, value))
+            elif problem is not None:
                 result.unconverted_count += 1
                 if len(unconverted) < UNCONVERTED_KEPT:
                     fr, en = render(problem[0], **problem[1])
-                    unconverted.append((number, headers[index], name, before, fr, en))
-            elif value != before:
-                changed[name] += 1
-                kept = examples.setdefault(name, [])
-                if len(kept) < EXAMPLES_PER_FIELD and (before, value) not in kept:
-                    kept.append((before, value))
+                    unconverted.append((number, headers[column.index], column.name, before, fr, en))
             out.append(value)
         writer.writerow(out)
     text.flush()
     result.csv_bytes = buffer.getvalue()
     text.detach()
     result.rows = count
-    result.changed_cells = dict(changed)
-    result.examples = examples
+    columns = [c for c in plan if isinstance(c, _Column)]
+    result.changed_cells = {c.name: c.changed for c in columns if c.changed}
+    result.examples = {c.name: c.examples for c in columns if c.examples}
     report = validate(result.csv_bytes, schema, schema_name=schema_name, schema_version=schema_version,
                       limits=limits or Limits())
     result.report = report.to_dict()

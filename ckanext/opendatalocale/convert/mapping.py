@@ -25,7 +25,7 @@ from typing import Any, Mapping as TMapping
 
 from ckanext.opendatalocale.conformity.checks import canonical_name, declarations
 
-from . import normalise, text
+from . import codes, normalise, text
 from .tables import Table, is_blank
 
 MIN_CONFIDENCE = 0.34
@@ -118,6 +118,7 @@ class FieldProfile:
         self.strength = self._strength()
         self.soft_values = normalise.implied_values(descriptor) if not constraints.get("enum") else []
         self.units = text.units(f"{descriptor.get('title') or ''} {description}")
+        self.example_shape = codes.example_shape(dict(descriptor)) if self.type == "string" else None
 
     def _strength(self) -> float:
         """How much passing this field's rules says about a column: the share of
@@ -164,8 +165,10 @@ def content_score(profile: FieldProfile, values: list[Any], kind: str) -> tuple[
     passed = sum(1 for value in values if convert(value)[1] is None)
     rate = passed / len(values)
     if profile.strength:
-        if profile.type in ("number", "integer") and kind in ("siret", "date"):
-            rate *= 0.3  # identifiers and dates parse as numbers too, but are none
+        if profile.type in ("number", "integer") and kind in ("siret", "date", "code"):
+            rate *= 0.3  # identifiers, dates and codes of a nomenclature parse as numbers too, but are none
+        if codes.contradicts_example(profile.example_shape, values):
+            rate *= 0.5  # words where the field's example is a bare code, or the other way round
         if profile.type in ("string",) and kind == "number" and profile.checks & {"siret", "siren"} == set() \
                 and not (profile.descriptor.get("constraints") or {}).get("enum"):
             rate *= 0.9
@@ -177,7 +180,9 @@ def content_score(profile: FieldProfile, values: list[Any], kind: str) -> tuple[
             return 1.0, 0.8
     if kind in ("siret", "date", "email", "url"):
         return 0.1, 0.8  # such columns do not hold names or free text
-    if kind == "number":
+    if kind == "text" and profile.example_shape == "words" and codes.shape_share(values, "words") >= 0.8:
+        return 0.75, 0.2  # words like the field's example: a little more than any text
+    if kind in ("number", "code"):
         return 0.5, 0.15  # numbers are common in text fields (street numbers, codes)
     return 0.6, 0.15
 
@@ -349,9 +354,10 @@ def score_columns(table: Table, schema: TMapping[str, Any], profiles: dict[str, 
     """Column index -> {field: confidence} for the given columns (all by default)."""
     vocabulary = text.Vocabulary(p.name_terms + p.title_terms + p.description_terms for p in profiles.values())
     result = {}
+    coded = {i for pair in codes.hierarchy(table.sample[:CONTENT_SAMPLE], len(table.headers)) for i in pair}
     for index in (range(len(table.headers)) if indexes is None else indexes):
         values = table.column_sample(index)[:CONTENT_SAMPLE]
-        kind = column_kind(values)
+        kind = "code" if index in coded else column_kind(values)
         row = {}
         for name, profile in profiles.items():
             content, weight = content_score(profile, values, kind)
@@ -377,6 +383,10 @@ def suggest(table: Table, schema: TMapping[str, Any], *, fixed: dict[str, int] |
         if target is not None:
             chosen[free_fields[target]] = free_columns[position]
     chosen = _refine_with_checks(schema, profiles, chosen, table.sample[:CONTENT_SAMPLE])
+    free = {name: index for name, index in chosen.items() if name not in fixed}
+    free = codes.order_by_hierarchy({n: dict(p.descriptor) for n, p in profiles.items()}, free,
+                                    codes.hierarchy(table.sample[:CONTENT_SAMPLE], len(table.headers)))
+    chosen.update(codes.labels_follow_codes(table.headers, free, codes.label_pairs(free_fields)))
     by_column = {index: name for name, index in chosen.items()}
     columns = []
     for index, header in enumerate(table.headers):

@@ -16,8 +16,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
-from ckanext.opendatalocale.conformity.checks import frformat_classes
-
+from . import identifiers
+from .cells import cell_key, cell_text  # noqa: F401 - part of this module's interface
+from .numbers import example_precision, number_style, parse_number  # noqa: F401
 from .text import fold
 
 Problem = tuple[str, dict] | None
@@ -36,34 +37,16 @@ EXCEL_EPOCH = date(1899, 12, 30)
 SERIAL_RANGE = (10000, 80000)  # 1927..2119: a plausible date written as an Excel serial number
 MEMO_SIZE = 65536
 
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ t]+(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?$")
 _YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ t]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$")
 _WORDY = re.compile(r"^(?:[a-z]+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_NUMBER_CHARS = re.compile(r"^[+\-−]?\d[\d.,]*$")
 _LIST_SEPARATOR = re.compile(r"\s*;\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://\S+$")
-
-
-def cell_text(cell: Any) -> str:
-    """The text of a cell as the agent sees it (numbers without a trailing ``.0``)."""
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, bool):
-        return "oui" if cell else "non"
-    if isinstance(cell, float):
-        if cell.is_integer() and abs(cell) < 1e15:
-            return str(int(cell))
-        return format(cell, ".15g")
-    if isinstance(cell, datetime):
-        return cell.date().isoformat() if cell.time() == time() else cell.isoformat()
-    if isinstance(cell, date):
-        return cell.isoformat()
-    return str(cell).strip()
+_DECIMAL = re.compile(r"\d+(\.\d+)?")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?:[.,]0+)?(?!\d)")
+_YEAR_TEXT = re.compile(r"\D{0,20}\d{4}([.,]0+)?\D{0,3}")
 
 
 # --------------------------------------------------------------------------- dates
@@ -91,7 +74,7 @@ def parse_moment(cell: Any) -> datetime | date | None:
     if not text:
         return None
     try:
-        if re.fullmatch(r"\d+(\.\d+)?", text) and not _COMPACT.match(text):
+        if _DECIMAL.fullmatch(text) and not _COMPACT.match(text):
             return parse_moment(float(text))
         for pattern, order in ((_YMD, "ymd"), (_DMY, "dmy")):
             match = pattern.match(text)
@@ -132,61 +115,6 @@ def _date_normaliser(fmt: str | None, with_time: bool) -> Normaliser:
 # --------------------------------------------------------------------------- numbers
 
 
-def number_style(samples: list[Any]) -> str:
-    """How a column groups thousands: ``en`` (1,234.5), ``fr-dots`` (1.234,5) or ``fr`` (1 234,5)."""
-    votes = {"en": 0, "fr-dots": 0, "fr": 0}
-    for cell in samples:
-        if not isinstance(cell, str):
-            continue
-        text = _SPACES.sub("", cell)
-        if re.search(r"\d,\d{3}\.\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(,\d{3}){2,}(\.\d+)?", text):
-            votes["en"] += 1
-        elif re.search(r"\d\.\d{3},\d", text) or re.fullmatch(r"[+\-]?\d{1,3}(\.\d{3}){2,}(,\d+)?", text):
-            votes["fr-dots"] += 1
-        elif re.search(r",(\d{1,2}|\d{4,})$", text):
-            votes["fr"] += 1
-    best = max(votes, key=lambda k: (votes[k], k == "fr"))
-    return best if votes[best] else "fr"
-
-
-def parse_number(cell: Any, style: str = "fr") -> tuple[str, bool] | None:
-    """(number as plain text with a dot, had a % sign), or None."""
-    if isinstance(cell, bool):
-        return None
-    if isinstance(cell, (int, float)):
-        return cell_text(cell), False
-    text = cell_text(cell)
-    percent = "%" in text
-    negative = False
-    text = re.sub(r"(?i)€|eur(os?)?\b|\$|%|k€", "", text)
-    text = _SPACES.sub("", text).replace("−", "-")
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1]
-    if text.endswith("-") and not text.startswith("-"):
-        negative, text = True, text[:-1]
-    if text.startswith("+"):
-        text = text[1:]
-    if text.startswith("-"):
-        negative, text = not negative, text[1:]
-    if not text or not _NUMBER_CHARS.match(text):
-        return None
-    commas, dots = text.count(","), text.count(".")
-    if commas and dots:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-    elif commas:
-        decimal_sep = "." if (commas > 1 or (style == "en" and re.fullmatch(r"\d{1,3}(,\d{3})+", text))) else ","
-    elif dots:
-        decimal_sep = "," if (dots > 1 or (style == "fr-dots" and re.fullmatch(r"\d{1,3}(\.\d{3})+", text))) else "."
-    else:
-        decimal_sep = "."
-    thousands = "," if decimal_sep == "." else "."
-    integer, _, fraction = text.replace(thousands, "").partition(decimal_sep)
-    if not integer.isdigit() and integer != "" or (fraction and not fraction.isdigit()) or decimal_sep in fraction:
-        return None
-    result = (integer or "0") + ("." + fraction if fraction else "")
-    return ("-" + result if negative and result.strip("0.") else result), percent
-
-
 def _plain(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
@@ -196,6 +124,7 @@ def _number_normaliser(field: Mapping[str, Any], integer: bool, style: str) -> N
     constraints = field.get("constraints") or {}
     maximum = constraints.get("maximum")
     fraction_unit = maximum is not None and float(maximum) <= 1  # a share written as 0.45
+    bounded = "minimum" in constraints or "maximum" in constraints
 
     def normalise(cell: Any) -> tuple[str, Problem]:
         parsed = parse_number(cell, style)
@@ -212,7 +141,7 @@ def _number_normaliser(field: Mapping[str, Any], integer: bool, style: str) -> N
             if value != value.to_integral_value():
                 return cell_text(cell), ("not-an-integer", {})
             text = str(int(value))
-        return text, _range_problem(text, constraints)
+        return text, (_range_problem(text, constraints) if bounded else None)
 
     return normalise
 
@@ -234,8 +163,8 @@ def _year_normaliser() -> Normaliser:
         if isinstance(cell, (date, datetime)):
             return str(cell.year), None
         text = cell_text(cell)
-        found = re.findall(r"(?<!\d)(\d{4})(?:[.,]0+)?(?!\d)", text)
-        if len(found) == 1 and re.fullmatch(r"\D{0,20}\d{4}([.,]0+)?\D{0,3}", text):
+        found = _YEAR.findall(text)
+        if len(found) == 1 and _YEAR_TEXT.fullmatch(text):
             return found[0], None
         return text, ("not-a-year", {})
 
@@ -282,8 +211,7 @@ def match_enum(text: str, members: list[str]) -> tuple[str | None, Problem]:
     key = enum_key(text)
     if key in keys:
         return keys[key], None
-    close = [m for k, m in keys.items() if difflib.SequenceMatcher(None, key, k).ratio() >= 0.85
-             or (len(key) >= 4 and k.startswith(key + " "))]
+    close = [m for k, m in keys.items() if _similar(key, k) or (len(key) >= 4 and k.startswith(key + " "))]
     shown = ", ".join(members[:8]) + (" …" if len(members) > 8 else "")
     if len(close) == 1:
         return close[0], None
@@ -292,47 +220,17 @@ def match_enum(text: str, members: list[str]) -> tuple[str | None, Problem]:
     return None, ("enum-unknown", {"values": shown})
 
 
+def _similar(a: str, b: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b)  # the quick ratios are upper bounds of ratio()
+    return matcher.real_quick_ratio() >= 0.85 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
+
+
 def implied_values(field: Mapping[str, Any]) -> list[str]:
     """Values a description lists in quotes ("'unique', 'échelonné' ou 'autre'")."""
     description = str(field.get("description") or "")
     if not re.search(r"(?i)valeurs?|choix|parmi", description):
         return []
     return [v for v in re.findall(r"'([^'\n]{1,40})'", description) if not v.startswith(("http", "["))]
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if position % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
-def _identifier_normaliser(kind: str, length: int, validator: Callable[[str], bool]) -> Normaliser:
-    def normalise(cell: Any) -> tuple[str, Problem]:
-        text = cell_text(cell)
-        digits = re.sub(r"[\s.\-_/\u00a0\u202f]", "", text)
-        if re.fullmatch(r"\d+\.0+", cell_text(cell).replace(" ", "")):
-            digits = digits.split(".")[0]
-        if digits.isdigit():
-            if len(digits) == length and validator(digits):
-                return digits, None
-            padded = digits.zfill(length)
-            if len(digits) < length and len(digits) >= length - 2 and validator(padded):
-                return padded, None  # leading zeros lost by a spreadsheet, proven by the check
-        return text, (f"bad-{kind}", {})
-
-    return normalise
-
-
-def _siret_valid() -> Callable[[str], bool]:
-    fmt = frformat_classes().get("siret")
-    return fmt().is_valid if fmt else lambda s: luhn_ok(s)
-
-
-def _siren_valid() -> Callable[[str], bool]:
-    fmt = frformat_classes().get("siren")
-    return fmt().is_valid if fmt else lambda s: luhn_ok(s)
 
 
 # --------------------------------------------------------------------------- strings
@@ -385,10 +283,14 @@ def _string_normaliser(field: Mapping[str, Any], checks: set[str]) -> Normaliser
         or ";" in str(field.get("example") or "")
     postal = "postal" in words and not pattern
 
-    if "siret" in checks or pattern in (r"^\d{14}$", r"\d{14}"):
-        return _identifier_normaliser("siret", 14, _siret_valid() if "siret" in checks else str.isdigit)
-    if "siren" in checks or pattern in (r"^\d{9}$", r"\d{9}"):
-        return _identifier_normaliser("siren", 9, _siren_valid() if "siren" in checks else str.isdigit)
+    for kind, length, patterns in (("siret", 14, (r"^\d{14}$", r"\d{14}")), ("siren", 9, (r"^\d{9}$", r"\d{9}"))):
+        if kind in checks or pattern in patterns:
+            valid = identifiers.validator(kind) if kind in checks else str.isdigit
+            on_text = identifiers.normaliser(kind, length, valid)
+            return lambda cell: on_text(cell_text(cell))
+    if not (matcher or members or soft or is_list or postal or fmt in ("email", "uri")
+            or max_length is not None or min_length is not None):
+        return as_text
 
     def normalise(cell: Any) -> tuple[str, Problem]:
         text = cell_text(cell)
@@ -459,12 +361,22 @@ def _array_normaliser(field: Mapping[str, Any]) -> Normaliser:
 # --------------------------------------------------------------------------- entry point
 
 
-def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samples: list[Any] = ()) -> Normaliser:
-    """The normaliser for one schema field; ``samples`` of its column settle the number style."""
+def as_text(cell: Any) -> tuple[str, Problem]:
+    """The normaliser of a field with no rule: the cell's text, trimmed (callers may skip it)."""
+    return cell_text(cell), None
+
+
+def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samples: list[Any] = (),
+                  *, memo: bool = True) -> Normaliser:
+    """The normaliser for one schema field; ``samples`` of its column settle the number style.
+
+    With ``memo`` (the default) each distinct cell is converted once; a caller
+    that keeps its own cache (the conversion loop) asks for the bare normaliser.
+    """
     ftype = field.get("type") or "string"
     fmt = field.get("format")
     if ftype in ("number", "integer"):
-        inner = _number_normaliser(field, ftype == "integer", number_style(list(samples)))
+        inner = _number_normaliser(field, ftype == "integer", number_style(list(samples), example_precision(field)))
     elif ftype == "date":
         inner = _date_normaliser(fmt, with_time=False)
     elif ftype == "datetime":
@@ -478,18 +390,22 @@ def compile_field(field: Mapping[str, Any], checks: set[str] = frozenset(), samp
     elif ftype == "string":
         inner = _string_normaliser(field, set(checks))
     else:
-        inner = lambda cell: (cell_text(cell), None)  # noqa: E731 - other types pass through, trimmed
-    memo: dict[Any, tuple[str, Problem]] = {}
+        inner = as_text  # other types pass through, trimmed
+
+    def bare(cell: Any) -> tuple[str, Problem]:
+        return ("", None) if cell is None or cell == "" else inner(cell)
+
+    if not memo:
+        return inner if inner is as_text else bare
+    cache: dict[Any, tuple[str, Problem]] = {}
 
     def normalise(cell: Any) -> tuple[str, Problem]:
-        if cell is None or cell == "":
-            return "", None
-        key = (cell.__class__, cell)
-        found = memo.get(key)
+        key = cell_key(cell)
+        found = cache.get(key)
         if found is None:
-            found = inner(cell)
-            if len(memo) < MEMO_SIZE:
-                memo[key] = found
+            found = bare(cell)
+            if len(cache) < MEMO_SIZE:
+                cache[key] = found
         return found
 
     return normalise

@@ -249,6 +249,14 @@ def _filled(row: list[Cell]) -> int:
     return sum(1 for cell in row if not is_blank(cell))
 
 
+def _has_content(row: list[Cell]) -> bool:
+    # Called on every data row: stops at the first filled cell (usually the first one).
+    for cell in row:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return True
+    return False
+
+
 def find_header(rows: list[list[Cell]]) -> tuple[int, int] | None:
     """(index of the first header row, number of header rows), or None."""
     width = max((_filled(r) for r in rows), default=0)
@@ -378,7 +386,7 @@ def _data_rows(buffered: Iterator[list[Cell]], rest: Iterator[list[Cell]], width
     for source in (buffered, rest):
         for row in source:
             number += 1
-            if not _filled(row):
+            if not _has_content(row):
                 continue
             count += 1
             if count > limits.max_rows:
