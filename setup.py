@@ -57,6 +57,7 @@ setup(
             "opendatalocale_dashboard = ckanext.opendatalocale.dashboard.plugin:DashboardPlugin",
             "opendatalocale_scdl = ckanext.opendatalocale.scdl.plugin:ScdlPlugin",
             "opendatalocale_conformity = ckanext.opendatalocale.conformity.plugin:ConformityPlugin",
+            "opendatalocale_convert = ckanext.opendatalocale.convert.plugin:ConvertPlugin",
             "opendatalocale_harvest = ckanext.opendatalocale.harvesters.plugin:HarvestPlugin",
             "opendatalocale_ods_harvester = ckanext.opendatalocale.harvesters.ods:OdsHarvester",
             "opendatalocale_datagouv_harvester = ckanext.opendatalocale.harvesters.datagouv:DatagouvHarvester",
