@@ -230,6 +230,12 @@ def publish(sid: str) -> Any:
     return tk.redirect_to("dataset.read", id=dataset["name"])
 
 
+def _refused(exc: wizard.ConvertFailure) -> Any:
+    """A file or mapping the converter refuses in a later step: said in the page, never a 500."""
+    return tk.render("convert/error.html", {"message": exc.message, "step": 0, "back": request.referrer}), 400
+
+
+convert.register_error_handler(wizard.ConvertFailure, _refused)
 convert.add_url_rule("/dataset/<id>/convertir", view_func=start, endpoint="start", methods=["GET", "POST"])
 convert.add_url_rule("/scdl/<slug>/convertir", view_func=start_from_schema, endpoint="start_from_schema",
                      methods=["GET", "POST"])
