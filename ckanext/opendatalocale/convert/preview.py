@@ -48,7 +48,8 @@ def mapping_context(run: Any, entry: Any, table: Any, suggested: Any, choices: d
     titles = {f["name"]: f["title"] for f in fields}
     columns = []
     for column in suggested.columns:
-        best = column.candidates[0] if column.candidates else None
+        # The core's pick (one column per field), not merely the best-scored candidate.
+        best = (column.field, column.confidence) if column.field else None
         columns.append({
             "index": column.index, "header": column.header,
             "samples": [_text(s) for s in list(column.samples)[:SAMPLES]],
