@@ -9,6 +9,8 @@ from bs4 import BeautifulSoup
 from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories
 
+from tests.scdl.glue import CKAN_MARKS as SCDL_MARKS
+
 PLUGINS = ("opendatalocale_search opendatalocale_convert opendatalocale_scdl scheming_datasets "
            "scheming_organizations opendatalocale_conformity")
 QUEUE = "odl_convert_test"
@@ -20,10 +22,8 @@ PASSWORD = "Correct-horse-42"
 
 CKAN_MARKS = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
-    pytest.mark.ckan_config("scheming.dataset_schemas", "ckanext.opendatalocale.schemas:dataset.yaml"),
-    pytest.mark.ckan_config("scheming.organization_schemas", "ckanext.opendatalocale.schemas:organization.yaml"),
-    pytest.mark.ckan_config(
-        "scheming.presets", "ckanext.scheming:presets.json ckanext.opendatalocale.schemas:presets.yaml"),
+    # The scheming settings of the SCDL forms, as the SCDL glue tests set them.
+    *(m for m in SCDL_MARKS if m.name == "ckan_config" and m.args[0].startswith("scheming.")),
     pytest.mark.ckan_config("ckanext.opendatalocale.conformity.queue", QUEUE),
     pytest.mark.usefixtures("with_plugins", "odl_db", "with_test_worker", "clean_queue"),
 ]
