@@ -63,6 +63,7 @@ setup(
             "opendatalocale_linkcheck = ckanext.opendatalocale.linkcheck.plugin:LinkCheckPlugin",
             "opendatalocale_scdl = ckanext.opendatalocale.scdl.plugin:ScdlPlugin",
             "opendatalocale_conformity = ckanext.opendatalocale.conformity.plugin:ConformityPlugin",
+            "opendatalocale_convert = ckanext.opendatalocale.convert.plugin:ConvertPlugin",
             "opendatalocale_harvest = ckanext.opendatalocale.harvesters.plugin:HarvestPlugin",
             "opendatalocale_ods_harvester = ckanext.opendatalocale.harvesters.ods:OdsHarvester",
             "opendatalocale_datagouv_harvester = ckanext.opendatalocale.harvesters.datagouv:DatagouvHarvester",

@@ -248,6 +248,14 @@ class Page:
             self._call("Input.dispatchMouseEvent", {"type": kind, "x": box["x"], "y": box["y"], "button": "left",
                                                     "buttons": 1 if kind == "mousePressed" else 0, "clickCount": 1})
 
+    def upload(self, selector: str, path: Path) -> None:
+        """Choose a local file in a file input, as the file dialog would."""
+        root = self._call("DOM.getDocument")["root"]["nodeId"]
+        node = self._call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        if not node:
+            raise BrowserError(f"no file input at {selector}")
+        self._call("DOM.setFileInputFiles", {"nodeId": node, "files": [str(path)]})
+
     def screenshot(self, target: Path) -> Path:
         """The whole page, as a PNG."""
         height = int(self.evaluate("document.documentElement.scrollHeight"))

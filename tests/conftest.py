@@ -39,7 +39,7 @@ def odl_db(clean_db, clean_index, migrate_db_for):
         model.meta.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
 
     for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity",
-                   "opendatalocale_linkcheck"):
+                   "opendatalocale_linkcheck", "opendatalocale_convert", "opendatalocale_consolidation"):
         # CKAN finds a plugin's migrations through the loaded plugin object.
         if plugins.plugin_loaded(plugin):
             migrate_db_for(plugin)
