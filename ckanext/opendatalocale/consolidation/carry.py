@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -23,8 +24,6 @@ from ckanext.opendatalocale.conformity.report import Finding
 from ckanext.opendatalocale.scdl.registry import Registry, SchemaEntry
 
 Bilingual = dict[str, str]
-# Findings that say nothing about a row's content.
-SKIPPED_TYPES = {"blank-row"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +158,10 @@ class _Collector:
         dates = [i for i, f in enumerate(plan.latest.fields) if f.get("type") in ("date", "datetime")]
         self.period_index = dates[0] if dates else None
         self.first = self.last = ""
+        self.blank: set[int] = set()
+        self.pick: Any = None
+        self.needed = 0
+        self.whole_row_key = False
 
     def header(self, labels: list[str]) -> None:
         self.labels = labels
@@ -168,30 +171,43 @@ class _Collector:
         fields = self.plan.latest.field_names
         self.positions = [index.get(name) for name in fields]
         self.key_positions = [fields.index(name) for name in self.plan.key_fields if name in fields]
+        self.whole_row_key = len(self.key_positions) == len(fields)
+        # Every column present (the usual case): one C call picks the cells of a full row.
+        present = [p for p in self.positions if p is not None]
+        self.pick = operator.itemgetter(*present) if len(present) == len(fields) > 1 else None
+        self.needed = max(present) + 1 if present else 0
 
     def finding(self, finding: Finding, file_level: bool) -> None:
-        if finding.type in SKIPPED_TYPES:
-            return
-        if file_level or finding.row is None:
+        if finding.type == "blank-row":
+            self.blank.add(finding.row)  # layout, not data
+        elif file_level or finding.row is None:
             self.file_findings.append(finding)
         else:
             self.row_findings.setdefault(finding.row, []).append(finding)
 
     def row(self, row_number: int, values: list[Any], raw: list[str]) -> None:
-        findings = self.row_findings.pop(row_number, None)
-        if not any(cell.strip() if isinstance(cell, str) else cell is not None for cell in raw):
-            return  # blank rows are layout, not data
+        if self.blank and row_number in self.blank:
+            return
         result = self.result
         result.rows_read += 1
+        findings = self.row_findings.pop(row_number, None) if self.row_findings else None
         if findings:
             result.rejected_rows += 1
             data = {label or f"({i + 1})": _text(cell) for i, (label, cell) in enumerate(zip(self.labels, raw))}
             result.rejects.append(Reject(row_number, data, join_reasons(findings)))
             return
-        n = len(raw)
-        cells = [_text(raw[p]) if p is not None and p < n else "" for p in self.positions]
-        key = row_key([cells[i] for i in self.key_positions])
-        result.kept.append((row_number, self.line(cells), key))
+        # Cells are text from every reader (CSV, display text of spreadsheets).
+        if self.pick is not None and len(raw) >= self.needed:
+            cells = self.pick(raw)
+        else:
+            n = len(raw)
+            cells = [raw[p] if p is not None and p < n else "" for p in self.positions]
+        line = self.line(cells)
+        if self.whole_row_key:
+            key = hashlib.md5(line.encode("utf-8")).hexdigest()
+        else:
+            key = row_key([cells[i] for i in self.key_positions])
+        result.kept.append((row_number, line, key))
         if self.period_index is not None:
             day = cells[self.period_index][:10]
             if len(day) == 10 and day[4] == "-":

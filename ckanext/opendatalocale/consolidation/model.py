@@ -10,7 +10,7 @@ resource id order, so it gives the same choice whatever the history."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -63,7 +63,8 @@ row = sa.Table(
     sa.Column("set_id", sa.Text, nullable=False),
     sa.Column("resource_id", sa.Text, nullable=False),
     sa.Column("row_number", sa.Integer, nullable=False),  # as a spreadsheet counts (header = 1)
-    sa.Column("key", sa.Text, nullable=False),  # md5 of the primary key (or of the whole row)
+    # md5 of the primary key's cells (or of the whole row), as a uuid: a small, fast index key.
+    sa.Column("key", UUID(as_uuid=False), nullable=False),
     sa.Column("winner", sa.Boolean, nullable=False),
     # The cells in the latest version's field order, as one line of the consolidated CSV.
     sa.Column("line", sa.Text, nullable=False),

@@ -184,8 +184,12 @@ def consolidate_set(conn: sa.engine.Connection, territory: dict[str, Any], name:
     outcome.removed = gone
     outcome.changed_resources |= set(gone)
     outcome.gained = store.promote(conn, set_id, touched)
-    outcome.set = store.finish_set(conn, set_id, latest=latest.version, now=now, full=full,
-                                   notes=_set_notes(conn, set_id))
+    if outcome.changed or full or the_set["last_run"] is None:
+        outcome.set = store.finish_set(conn, set_id, latest=latest.version, now=now, full=full,
+                                       notes=_set_notes(conn, set_id))
+    else:  # nothing moved: the counts stand
+        store.set_publication(conn, set_id, last_run=now)
+        outcome.set = {**the_set, "last_run": now}
     log.info("Consolidation %s %s: %d read, %d removed, %d rows", territory["slug"], name,
              len(outcome.read), len(gone), outcome.set["rows"])
     return outcome

@@ -178,6 +178,10 @@ def _copy(conn: sa.engine.Connection, table: str, columns: Sequence[str], record
         buffer.write("\t".join(_copy_text(v) for v in record))
         buffer.write("\n")
     buffer.seek(0)
+    _copy_buffer(conn, table, columns, buffer)
+
+
+def _copy_buffer(conn: sa.engine.Connection, table: str, columns: Sequence[str], buffer: io.StringIO) -> None:
     raw = conn.connection.dbapi_connection if hasattr(conn.connection, "dbapi_connection") else conn.connection
     with raw.cursor() as cursor:
         cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
@@ -189,11 +193,13 @@ def _copy_text(value: Any) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     if not isinstance(value, str):
-        value = str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
-STAGE = "CREATE TEMP TABLE IF NOT EXISTS odl_consolidation_stage (row_number int, key text, line text)"
+STAGE = "CREATE TEMP TABLE IF NOT EXISTS odl_consolidation_stage (row_number int, key uuid, line text)"
 # A staged row is kept when it is the first of its key in its file and no kept row holds the key.
 INSERT_STAGED = """
 INSERT INTO odl_consolidation_row (set_id, resource_id, row_number, key, winner, line)
@@ -218,13 +224,16 @@ def store_source(conn: sa.engine.Connection, set_id: str, member: dict[str, Any]
     resource_id = member["resource_id"]
     keys = drop_sources(conn, set_id, [resource_id])
     if kept_keys is not None:
-        def marked():
-            for number, line, key in result.kept:
-                first = key not in kept_keys
-                kept_keys.add(key)
-                yield set_id, resource_id, number, key, first, line
-        _copy(conn, "odl_consolidation_row", ("set_id", "resource_id", "row_number", "key", "winner", "line"),
-              marked())
+        prefix = f"{_copy_text(set_id)}\t{_copy_text(resource_id)}\t"
+        buffer = io.StringIO()
+        write = buffer.write
+        for number, line, key in result.kept:
+            first = key not in kept_keys
+            kept_keys.add(key)
+            write(f"{prefix}{number}\t{key}\t{'t' if first else 'f'}\t{_copy_text(line)}\n")
+        buffer.seek(0)
+        _copy_buffer(conn, "odl_consolidation_row", ("set_id", "resource_id", "row_number", "key", "winner", "line"),
+                     buffer)
     else:
         conn.execute(sa.text(STAGE))
         conn.execute(sa.text("DELETE FROM odl_consolidation_stage"))
@@ -257,7 +266,7 @@ def update_member(conn: sa.engine.Connection, set_id: str, member: dict[str, Any
 PROMOTE_SQL = """
 UPDATE odl_consolidation_row SET winner = true WHERE ctid IN (
     SELECT DISTINCT ON (key) ctid FROM odl_consolidation_row r
-    WHERE set_id = :set_id AND key = ANY(:keys) AND NOT EXISTS (
+    WHERE set_id = :set_id AND key = ANY(CAST(:keys AS uuid[])) AND NOT EXISTS (
         SELECT 1 FROM odl_consolidation_row w WHERE w.set_id = :set_id AND w.key = r.key AND w.winner)
     ORDER BY key, resource_id, row_number)
 RETURNING resource_id, row_number

@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0001_consolidation_tables"
 down_revision = None
@@ -60,7 +60,7 @@ def upgrade():
         sa.Column("set_id", sa.Text, nullable=False),
         sa.Column("resource_id", sa.Text, nullable=False),
         sa.Column("row_number", sa.Integer, nullable=False),
-        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("key", UUID(as_uuid=False), nullable=False),
         sa.Column("winner", sa.Boolean, nullable=False),
         sa.Column("line", sa.Text, nullable=False),
     )
