@@ -18,11 +18,13 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 
 bash scripts/init_db.sh "$venv" demo/demo.ini
+export $(bash scripts/init_datastore.sh "$venv" demo/demo.ini)   # DataStore: own database, read-only role
 ckan opendatalocale territories import --dep 56 --shipped-outlines
 "$venv/bin/python" demo/load_demo.py demo/demo.ini          # admin, organisations, datasets, harvests
 ckan opendatalocale territories define "Morbihan" --slug morbihan --dep 56 --org atd-morbihan
 ckan jobs worker --burst                                     # conformity checks of uploaded and harvested files
 ckan opendatalocale dashboard refresh
+ckan opendatalocale consolidate                              # consolidated sets, published with DataStore rows
 # Jobs worker, harvest consumers and a harvest run every minute (var/demo/workers.log).
 bash demo/workers.sh "$venv" demo/demo.ini 60 > var/demo/workers.log 2>&1 &
 pids+=($!)
