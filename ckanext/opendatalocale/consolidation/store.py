@@ -1,0 +1,328 @@
+"""Database side of the consolidation: the read interface the observatory and the exports use
+(:func:`rows`, :func:`summary`), and the writes of the job. Works on any SQLAlchemy
+connection (no CKAN import).
+
+Rows are stored as the cell texts the conformity engine accepted, in the latest version's
+field order; :func:`rows` gives them typed (numbers as Decimal or float, dates as dates) with
+the provenance keys of :data:`PROVENANCE_KEYS`."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any, Callable
+
+import sqlalchemy as sa
+
+from ckanext.opendatalocale.scdl.registry import UnknownSchema
+from ckanext.opendatalocale.territories import store as territories
+
+from .carry import SourceRows
+from .model import consolidation_set, read_log, reject, row, source
+
+PROVENANCE_KEYS = ("_siren", "_collectivite", "_dataset_id", "_resource_id", "_schema_version", "_read_at")
+# Above this many keys touched, a run re-elects every winner of the set in one statement.
+ELECT_ALL_ABOVE = 20000
+
+__all__ = ["PROVENANCE_KEYS", "rows", "summary", "get_set", "sets_of"]
+
+
+# --------------------------------------------------------------------------- reading
+
+def _registry():
+    """The portal's registry (shipped and synced schemas)."""
+    from ckanext.opendatalocale.scdl.utils import registry
+
+    return registry()
+
+
+@lru_cache(maxsize=64)
+def _typers(name: str, version: str) -> tuple[tuple[str, Callable[[str], Any]], ...]:
+    """(field, text -> typed value) for each field of a schema version, frictionless's rules."""
+    from ckanext.opendatalocale.conformity.engine import SchemaPlan
+    from ckanext.opendatalocale.conformity.fields import compile_reader
+
+    entry = _registry().get(name, version)
+    plan = SchemaPlan(entry.descriptor)
+    typers = []
+    for name_ in entry.field_names:
+        reader = compile_reader(plan.fields[name_], plan.missing_values[name_])
+        typers.append((name_, lambda cell, read=reader: read(cell)[0] if cell != "" else None))
+    return tuple(typers)
+
+
+def typed(schema_name: str, version: str, cells: Sequence[str]) -> dict[str, Any]:
+    """``{field: typed value}`` of one stored row."""
+    return {name: read(cell) for (name, read), cell in zip(_typers(schema_name, version), cells)}
+
+
+def get_set(conn: sa.engine.Connection, territory_id: str, schema_name: str) -> dict[str, Any] | None:
+    found = conn.execute(sa.select(consolidation_set).where(
+        consolidation_set.c.territory_id == territory_id,
+        consolidation_set.c.schema_name == schema_name)).mappings().first()
+    return dict(found) if found else None
+
+
+def sets_of(conn: sa.engine.Connection, territory_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(sa.select(consolidation_set).where(
+        consolidation_set.c.territory_id == territory_id).order_by(consolidation_set.c.schema_name)).mappings()]
+
+
+def _canonical(schema_name: str) -> str:
+    try:
+        return _registry().get(schema_name).name
+    except UnknownSchema:
+        return schema_name
+
+
+WINNERS_SQL = """
+SELECT r.data, r.resource_id, r.row_number, s.package_id, s.siren, s.collectivite, s.source_version,
+       s.read_at
+FROM odl_consolidation_row r
+JOIN odl_consolidation_source s ON s.set_id = r.set_id AND s.resource_id = r.resource_id
+WHERE r.set_id = :set_id AND r.winner
+ORDER BY s.siren NULLS LAST, r.resource_id, r.row_number
+"""
+
+
+def rows(conn: sa.engine.Connection, territory_slug: str, schema_name: str) -> Iterator[dict[str, Any]]:
+    """The consolidated rows of a territory and schema, duplicates removed: latest-version field
+    names to typed values, plus the provenance keys. Nothing if never consolidated."""
+    territory = territories.get_territory(conn, territory_slug)
+    if territory is None:
+        return
+    found = get_set(conn, territory["id"], _canonical(schema_name))
+    if found is None:
+        return
+    name, version = found["schema_name"], found["latest_version"]
+    result = conn.execution_options(stream_results=True).execute(sa.text(WINNERS_SQL), {"set_id": found["id"]})
+    for item in result.mappings():
+        values = typed(name, version, item["data"])
+        values.update({"_siren": item["siren"], "_collectivite": item["collectivite"],
+                       "_dataset_id": item["package_id"], "_resource_id": item["resource_id"],
+                       "_schema_version": item["source_version"], "_read_at": item["read_at"]})
+        yield values
+
+
+def summary(conn: sa.engine.Connection, territory_slug: str) -> list[dict[str, Any]]:
+    """One dict per consolidated schema of the territory: rows, rejects, resources,
+    collectivités (SIRENs), period (min/max of the schema's first date field), last run and the
+    name of the published dataset (None until published)."""
+    territory = territories.get_territory(conn, territory_slug)
+    if territory is None:
+        return []
+    return [{
+        "schema_name": s["schema_name"], "schema_version": s["latest_version"], "rows": s["rows"],
+        "rejects": s["rejects"], "duplicates": s["duplicates"], "resources": s["resources"],
+        "collectivites": list(s["sirens"]), "period_start": s["period_start"], "period_end": s["period_end"],
+        "last_run": s["last_run"], "last_full_run": s["last_full_run"], "dataset_name": s["dataset_name"],
+        "dataset_id": s["dataset_id"], "notes": list(s["notes"]),
+    } for s in sets_of(conn, territory["id"])]
+
+
+def read_log_of(conn: sa.engine.Connection, set_id: str, run_id: str | None = None) -> list[dict[str, Any]]:
+    query = sa.select(read_log).where(read_log.c.set_id == set_id).order_by(read_log.c.id)
+    if run_id is not None:
+        query = query.where(read_log.c.run_id == run_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+# --------------------------------------------------------------------------- writing
+
+def ensure_set(conn: sa.engine.Connection, territory_id: str, schema_name: str, latest: str) -> dict[str, Any]:
+    found = get_set(conn, territory_id, schema_name)
+    if found is None:
+        conn.execute(consolidation_set.insert().values(
+            id=str(uuid.uuid4()), territory_id=territory_id, schema_name=schema_name, latest_version=latest))
+        found = get_set(conn, territory_id, schema_name)
+    return found
+
+
+def sources_of(conn: sa.engine.Connection, set_id: str) -> dict[str, dict[str, Any]]:
+    return {r["resource_id"]: dict(r) for r in conn.execute(
+        sa.select(source).where(source.c.set_id == set_id)).mappings()}
+
+
+def _keys_of(conn: sa.engine.Connection, set_id: str, resource_ids: Sequence[str]) -> set[str]:
+    return {k for (k,) in conn.execute(sa.select(row.c.key).where(
+        row.c.set_id == set_id, row.c.resource_id.in_(resource_ids)).distinct())}
+
+
+def drop_sources(conn: sa.engine.Connection, set_id: str, resource_ids: Sequence[str]) -> set[str]:
+    """Forget the rows of these sources; returns the keys they held."""
+    if not resource_ids:
+        return set()
+    keys = _keys_of(conn, set_id, resource_ids)
+    for table in (row, reject, source):
+        conn.execute(table.delete().where(table.c.set_id == set_id, table.c.resource_id.in_(resource_ids)))
+    return keys
+
+
+def _copy(conn: sa.engine.Connection, table: str, columns: Sequence[str], records: Iterable[Sequence[Any]]) -> None:
+    """COPY rows in (tab-separated text): far faster than INSERTs for a few hundred thousand rows."""
+    buffer = io.StringIO()
+    for record in records:
+        buffer.write("\t".join(_copy_text(v) for v in record))
+        buffer.write("\n")
+    buffer.seek(0)
+    raw = conn.connection.dbapi_connection if hasattr(conn.connection, "dbapi_connection") else conn.connection
+    with raw.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if not isinstance(value, str):
+        value = str(value)
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def store_source(conn: sa.engine.Connection, set_id: str, member: dict[str, Any], content_key: str,
+                 content_hash: str | None, result: SourceRows, run_id: str, reason: str,
+                 now: dt.datetime) -> set[str]:
+    """Replace what one source gives the set; log the read. Returns the keys touched."""
+    resource_id = member["resource_id"]
+    keys = drop_sources(conn, set_id, [resource_id])
+    _copy(conn, "odl_consolidation_row", ("set_id", "resource_id", "row_number", "key", "winner", "data"),
+          ((set_id, resource_id, number, key, False, json.dumps(cells, ensure_ascii=False))
+           for number, cells, key in result.kept))
+    _copy(conn, "odl_consolidation_reject", ("set_id", "resource_id", "row_number", "data", "reason"),
+          ((set_id, resource_id, r.row_number, json.dumps(r.data, ensure_ascii=False),
+            json.dumps(r.reason, ensure_ascii=False)) for r in result.rejects))
+    status = "error" if result.failed else "read"
+    conn.execute(source.insert().values(
+        set_id=set_id, resource_id=resource_id, package_id=member["package_id"], siren=member.get("siren"),
+        collectivite=member.get("collectivite"), content_key=content_key, content_hash=content_hash,
+        source_version=member.get("version"), read_at=now, rows=len(result.kept),
+        rejects=result.rejected_rows, status=status, notes=result.notes))
+    conn.execute(read_log.insert().values(
+        set_id=set_id, resource_id=resource_id, run_id=run_id, reason=reason, read_at=now,
+        rows=len(result.kept), rejects=result.rejected_rows, status=status))
+    return keys | {key for _, _, key in result.kept}
+
+
+def update_member(conn: sa.engine.Connection, set_id: str, member: dict[str, Any]) -> None:
+    """Same content, new attribution (the dataset moved to another collectivité)."""
+    conn.execute(source.update().where(source.c.set_id == set_id, source.c.resource_id == member["resource_id"])
+                 .values(package_id=member["package_id"], siren=member.get("siren"),
+                         collectivite=member.get("collectivite")))
+
+
+ELECT_SQL = """
+UPDATE odl_consolidation_row SET winner = true WHERE ctid IN (
+    SELECT DISTINCT ON (key) ctid FROM odl_consolidation_row
+    WHERE set_id = :set_id {keys}
+    ORDER BY key, resource_id, row_number)
+RETURNING resource_id, row_number
+"""
+
+
+def elect(conn: sa.engine.Connection, set_id: str, keys: set[str] | None) -> tuple[set, set]:
+    """Among rows sharing a key, the first (by resource id, row number) is the one kept.
+    ``keys`` None: every key of the set. Returns the (resource id, row number) pairs that lost
+    and that gained the place, for the DataStore."""
+    if keys is not None and not keys:
+        return set(), set()
+    if keys is not None and len(keys) > ELECT_ALL_ABOVE:
+        keys = None
+    params: dict[str, Any] = {"set_id": set_id}
+    where = ""
+    if keys is not None:
+        where, params["keys"] = "AND key = ANY(:keys)", sorted(keys)
+    before = {tuple(r) for r in conn.execute(sa.text(
+        f"UPDATE odl_consolidation_row SET winner = false WHERE set_id = :set_id AND winner {where} "
+        "RETURNING resource_id, row_number"), params)}
+    after = {tuple(r) for r in conn.execute(sa.text(ELECT_SQL.format(keys=where)), params)}
+    return before - after, after - before
+
+
+def finish_set(conn: sa.engine.Connection, set_id: str, *, latest: str, period_field: int | None,
+               now: dt.datetime, full: bool, notes: list[dict[str, str]]) -> dict[str, Any]:
+    """Counts, collectivités and period of the set after a run."""
+    counts = conn.execute(sa.text(
+        "SELECT count(*) FILTER (WHERE winner), count(*) FROM odl_consolidation_row WHERE set_id = :s"),
+        {"s": set_id}).first()
+    totals = conn.execute(sa.text(
+        "SELECT coalesce(sum(rejects), 0), count(*), "
+        "coalesce(jsonb_agg(DISTINCT siren) FILTER (WHERE siren IS NOT NULL), '[]'::jsonb) "
+        "FROM odl_consolidation_source WHERE set_id = :s"), {"s": set_id}).first()
+    start = end = None
+    if period_field is not None:
+        start, end = conn.execute(sa.text(
+            "SELECT min(d), max(d) FROM (SELECT left(data ->> :i, 10) AS d FROM odl_consolidation_row "
+            "WHERE set_id = :s AND winner) x WHERE d ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"),
+            {"s": set_id, "i": period_field}).first()
+    values = {"rows": counts[0], "duplicates": counts[1] - counts[0], "rejects": int(totals[0]),
+              "resources": totals[1], "sirens": sorted(totals[2]), "latest_version": latest,
+              "period_start": dt.date.fromisoformat(start) if start else None,
+              "period_end": dt.date.fromisoformat(end) if end else None, "last_run": now, "notes": notes}
+    if full:
+        values["last_full_run"] = now
+    conn.execute(consolidation_set.update().where(consolidation_set.c.id == set_id).values(**values))
+    return get_set(conn, *_set_key(conn, set_id))
+
+
+def _set_key(conn: sa.engine.Connection, set_id: str) -> tuple[str, str]:
+    found = conn.execute(sa.select(consolidation_set.c.territory_id, consolidation_set.c.schema_name)
+                         .where(consolidation_set.c.id == set_id)).first()
+    return found[0], found[1]
+
+
+def set_publication(conn: sa.engine.Connection, set_id: str, **values: Any) -> None:
+    conn.execute(consolidation_set.update().where(consolidation_set.c.id == set_id).values(**values))
+
+
+def copy_winners_csv(conn: sa.engine.Connection, set_id: str, field_count: int, out: io.BufferedIOBase) -> None:
+    """Write the kept rows with their provenance columns as CSV, PostgreSQL doing the quoting."""
+    cells = ", ".join(f"r.data ->> {i}" for i in range(field_count))
+    query = (f"SELECT {cells}, s.siren, s.collectivite, s.package_id, r.resource_id, r.row_number, "
+             f"s.source_version, to_char(s.read_at, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+             f"FROM odl_consolidation_row r JOIN odl_consolidation_source s "
+             f"ON s.set_id = r.set_id AND s.resource_id = r.resource_id "
+             f"WHERE r.set_id = '{_safe(set_id)}' AND r.winner "
+             f"ORDER BY s.siren NULLS LAST, r.resource_id, r.row_number")
+    raw = conn.connection.dbapi_connection if hasattr(conn.connection, "dbapi_connection") else conn.connection
+    with raw.cursor() as cursor:
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", out)
+
+
+def _safe(set_id: str) -> str:
+    return str(uuid.UUID(set_id))  # ids are uuids: nothing else reaches the SQL text
+
+
+def rejects_of(conn: sa.engine.Connection, set_id: str) -> Iterator[dict[str, Any]]:
+    query = sa.text(
+        "SELECT j.resource_id, j.row_number, j.data, j.reason, s.package_id, s.siren, s.collectivite, "
+        "s.source_version FROM odl_consolidation_reject j JOIN odl_consolidation_source s "
+        "ON s.set_id = j.set_id AND s.resource_id = j.resource_id WHERE j.set_id = :s "
+        "ORDER BY s.siren NULLS LAST, j.resource_id, j.row_number NULLS FIRST")
+    yield from (dict(r) for r in conn.execution_options(stream_results=True).execute(query, {"s": set_id}).mappings())
+
+
+def winners_of(conn: sa.engine.Connection, set_id: str, pairs: Iterable[tuple[str, int]] | None = None,
+               resource_ids: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Kept rows with provenance: all, those (resource id, row number) pairs, or those of
+    some sources."""
+    params: dict[str, Any] = {"set_id": set_id}
+    sql = WINNERS_SQL
+    where = "WHERE r.set_id = :set_id AND r.winner"
+    if pairs is not None:
+        pairs = list(pairs)
+        if not pairs:
+            return
+        params["ids"] = [p[0] for p in pairs]
+        params["numbers"] = [p[1] for p in pairs]
+        sql = sql.replace(where, "JOIN unnest(CAST(:ids AS text[]), CAST(:numbers AS int[])) AS p(rid, n) "
+                                 "ON p.rid = r.resource_id AND p.n = r.row_number " + where)
+    elif resource_ids is not None:
+        params["rids"] = sorted(resource_ids)
+        if not params["rids"]:
+            return
+        sql = sql.replace(where, where + " AND r.resource_id = ANY(:rids)")
+    yield from (dict(r) for r in conn.execution_options(stream_results=True).execute(sa.text(sql), params).mappings())
