@@ -86,7 +86,6 @@ def _publish(territory: dict[str, Any], outcome: SetOutcome, org_id: str, first:
 
     the_set = outcome.set
     entry = registry().get(the_set["schema_name"])
-    conn = model.Session.connection()
     name = dataset_name(territory, entry.name)
     action = tk.get_action
     if first:
@@ -101,23 +100,23 @@ def _publish(territory: dict[str, Any], outcome: SetOutcome, org_id: str, first:
     else:
         dataset = action("package_show")(_context(), {"id": the_set["dataset_id"]})
     resources = {r.get("odl_consolidation_part"): r for r in dataset.get("resources", [])}
-    csv_file = _csv_file(conn, the_set, entry)
+    csv_file = _csv_file(model.Session.connection(), the_set, entry)
     csv_resource = _upload(resources.get("csv"), dataset["id"], csv_file, f"{name}.csv", {
         "name": f"{entry.label.get('fr', entry.title)} — {territory['name']} (consolidé)",
         "description": "Lignes valides consolidées ; colonnes de provenance préfixées « prov_ ».",
         "format": "CSV", "schema_name": entry.name, "schema_version": entry.version,
         "odl_consolidation_part": "csv"})
-    rejects_file = _rejects_file(conn, the_set["id"])
+    rejects_file = _rejects_file(model.Session.connection(), the_set["id"])
     reject_resource = _upload(resources.get("rejects"), dataset["id"], rejects_file, f"{name}-rejets.csv", {
         "name": "Lignes écartées (rejets) et leur motif", "format": "CSV",
         "description": "Une ligne par ligne source non conforme (ou par fichier illisible), avec le motif.",
         "odl_consolidation_part": "rejects"})
-    store.set_publication(conn, the_set["id"], dataset_id=dataset["id"], dataset_name=dataset["name"],
+    store.set_publication(model.Session.connection(), the_set["id"], dataset_id=dataset["id"], dataset_name=dataset["name"],
                           csv_resource_id=csv_resource["id"], reject_resource_id=reject_resource["id"])
     model.Session.commit()
     if p.plugin_loaded("datastore"):
         new_table = first or outcome.full or the_set["csv_resource_id"] != csv_resource["id"]
-        load_datastore(conn, {**the_set, "csv_resource_id": csv_resource["id"]}, entry, outcome, new_table)
+        load_datastore({**the_set, "csv_resource_id": csv_resource["id"]}, entry, outcome, new_table)
 
 
 def _upload(current: dict[str, Any] | None, dataset_id: str, data: Any, filename: str,
@@ -191,20 +190,23 @@ def _record(entry: Any, item: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _insert(resource_id: str, entry: Any, items: Any) -> None:
+def _insert(resource_id: str, entry: Any, set_id: str, **which: Any) -> None:
+    """Insert kept rows (``which``: as :func:`store.winners_of`), read on a connection of their
+    own: the DataStore calls may end the session's transaction."""
     batch: list[dict[str, Any]] = []
     size = settings.datastore_batch()
     upsert = tk.get_action("datastore_upsert")
-    for item in items:
-        batch.append(_record(entry, item))
-        if len(batch) >= size:
-            upsert(_context(), {"resource_id": resource_id, "records": batch, "method": "insert", "force": True})
-            batch = []
+    with model.meta.engine.connect() as conn:
+        for item in store.winners_of(conn, set_id, **which):
+            batch.append(_record(entry, item))
+            if len(batch) >= size:
+                upsert(_context(), {"resource_id": resource_id, "records": batch, "method": "insert", "force": True})
+                batch = []
     if batch:
         upsert(_context(), {"resource_id": resource_id, "records": batch, "method": "insert", "force": True})
 
 
-def load_datastore(conn: Any, the_set: dict[str, Any], entry: Any, outcome: SetOutcome, new_table: bool) -> None:
+def load_datastore(the_set: dict[str, Any], entry: Any, outcome: SetOutcome, new_table: bool) -> None:
     """Whole table on a first or full run; otherwise only what moved."""
     resource_id = the_set["csv_resource_id"]
     delete = tk.get_action("datastore_delete")
@@ -215,7 +217,7 @@ def load_datastore(conn: Any, the_set: dict[str, Any], entry: Any, outcome: SetO
             pass
         tk.get_action("datastore_create")(_context(), {"resource_id": resource_id, "force": True,
                                                        "fields": datastore_fields(entry)})
-        _insert(resource_id, entry, store.winners_of(conn, the_set["id"]))
+        _insert(resource_id, entry, the_set["id"])
     else:
         removed = sorted(outcome.changed_resources)
         if removed:
@@ -229,8 +231,9 @@ def load_datastore(conn: Any, the_set: dict[str, Any], entry: Any, outcome: SetO
             delete(_context(), {"resource_id": resource_id, "force": True,
                                 "filters": {"prov_ressource": resource, "prov_ligne": numbers}})
         back = [pair for pair in outcome.gained if pair[0] not in outcome.changed_resources]
-        _insert(resource_id, entry, store.winners_of(conn, the_set["id"], back))
-        _insert(resource_id, entry, store.winners_of(conn, the_set["id"], resource_ids=outcome.changed_resources))
+        if back:
+            _insert(resource_id, entry, the_set["id"], pairs=back)
+        _insert(resource_id, entry, the_set["id"], resource_ids=outcome.changed_resources)
     _ensure_view(resource_id)
 
 

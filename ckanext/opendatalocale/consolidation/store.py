@@ -26,6 +26,8 @@ from .model import consolidation_set, read_log, reject, row, source
 PROVENANCE_KEYS = ("_siren", "_collectivite", "_dataset_id", "_resource_id", "_schema_version", "_read_at")
 # Above this many keys touched, a run re-elects every winner of the set in one statement.
 ELECT_ALL_ABOVE = 20000
+# Per statement (conn.execution_options() would change the caller's connection for good).
+STREAM = {"stream_results": True, "yield_per": 2000}
 
 __all__ = ["PROVENANCE_KEYS", "rows", "summary", "get_set", "sets_of"]
 
@@ -98,7 +100,7 @@ def rows(conn: sa.engine.Connection, territory_slug: str, schema_name: str) -> I
     if found is None:
         return
     name, version = found["schema_name"], found["latest_version"]
-    result = conn.execution_options(stream_results=True).execute(sa.text(WINNERS_SQL), {"set_id": found["id"]})
+    result = conn.execute(sa.text(WINNERS_SQL), {"set_id": found["id"]}, execution_options=STREAM)
     for item in result.mappings():
         values = typed(name, version, item["data"])
         values.update({"_siren": item["siren"], "_collectivite": item["collectivite"],
@@ -302,7 +304,7 @@ def rejects_of(conn: sa.engine.Connection, set_id: str) -> Iterator[dict[str, An
         "s.source_version FROM odl_consolidation_reject j JOIN odl_consolidation_source s "
         "ON s.set_id = j.set_id AND s.resource_id = j.resource_id WHERE j.set_id = :s "
         "ORDER BY s.siren NULLS LAST, j.resource_id, j.row_number NULLS FIRST")
-    yield from (dict(r) for r in conn.execution_options(stream_results=True).execute(query, {"s": set_id}).mappings())
+    yield from (dict(r) for r in conn.execute(query, {"s": set_id}, execution_options=STREAM).mappings())
 
 
 def winners_of(conn: sa.engine.Connection, set_id: str, pairs: Iterable[tuple[str, int]] | None = None,
@@ -325,4 +327,4 @@ def winners_of(conn: sa.engine.Connection, set_id: str, pairs: Iterable[tuple[st
         if not params["rids"]:
             return
         sql = sql.replace(where, where + " AND r.resource_id = ANY(:rids)")
-    yield from (dict(r) for r in conn.execution_options(stream_results=True).execute(sa.text(sql), params).mappings())
+    yield from (dict(r) for r in conn.execute(sa.text(sql), params, execution_options=STREAM).mappings())
