@@ -88,7 +88,7 @@ def territory(create_with_upload, fault_server):
     private = upload(factories.Dataset(owner_org=allaire["id"], private=True),
                      samples.to_csv(samples.subventions("Allaire", ALLAIRE, 10, seed=4)), "prive.csv", "2.1.1")
     # A harvested-like link, fetched through the suite's HTTP client.
-    from ckanext.opendatalocale.tests.http_server import Reply
+    from tests.http_server import Reply
 
     fault_server.route("/arradon.csv", Reply(samples.to_csv(samples.subventions("Arradon", ARRADON, 15, seed=5)),
                                              content_type="text/csv"))

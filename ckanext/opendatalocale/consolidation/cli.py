@@ -4,10 +4,8 @@ from __future__ import annotations
 import click
 import ckan.plugins.toolkit as tk
 
-from ckanext.opendatalocale.cli import opendatalocale
 
-
-@opendatalocale.command("consolidate", short_help="Territorial consolidation of SCDL resources")
+@click.command("consolidate", short_help="Territorial consolidation of SCDL resources")
 @click.option("--territory", "slug", help="Only this territory (slug).")
 @click.option("--schema", "schemas", multiple=True, help="Only this schema (repeatable), e.g. scdl/subventions.")
 @click.option("--full", is_flag=True, help="Read every resource again, changed or not.")
@@ -36,3 +34,6 @@ def consolidate(slug: str | None, schemas: tuple[str, ...], full: bool, queued: 
             dataset=item["dataset"] or "-"))
     if not results:
         click.echo(tk._("Nothing to consolidate."))
+
+
+COMMANDS = [consolidate]

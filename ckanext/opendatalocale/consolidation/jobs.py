@@ -85,7 +85,7 @@ def run_territories(territory: str | None, schemas: list[str], full: bool) -> li
     from ckanext.opendatalocale.scdl.utils import registry
     from ckanext.opendatalocale.territories import store as territories
 
-    from . import publish
+    from . import publish, store
     from .run import consolidate_territory
 
     conn = model.Session.connection()
@@ -103,7 +103,8 @@ def run_territories(territory: str | None, schemas: list[str], full: bool) -> li
         for outcome in outcomes:
             publish.publish(target, outcome)
             model.Session.commit()
-            results.append({"territory": target["slug"], "schema": outcome.set["schema_name"],
-                            "read": outcome.read, "removed": outcome.removed, "rows": outcome.set["rows"],
-                            "rejects": outcome.set["rejects"], "dataset": outcome.set["dataset_name"]})
+            published = store.get_set(model.Session.connection(), target["id"], outcome.set["schema_name"])
+            results.append({"territory": target["slug"], "schema": published["schema_name"],
+                            "read": outcome.read, "removed": outcome.removed, "rows": published["rows"],
+                            "rejects": published["rejects"], "dataset": published["dataset_name"]})
     return results

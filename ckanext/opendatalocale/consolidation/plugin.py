@@ -55,8 +55,8 @@ class ConsolidationPlugin(SuiteTranslation, p.SingletonPlugin):
     # IClick
 
     def get_commands(self) -> list:
-        from ckanext.opendatalocale.cli import opendatalocale
+        from ckanext.opendatalocale.cli import suite_group
 
-        from . import cli  # noqa: F401 - attaches "consolidate" to the group
+        from . import cli
 
-        return [opendatalocale]
+        return [suite_group(*cli.COMMANDS)]
