@@ -11,7 +11,9 @@ changed (their values are checked against the latest rules), and required fields
 version does not have (its rows cannot be carried: nothing is guessed)."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -100,12 +102,13 @@ class Reject:
 class SourceRows:
     """What one source gives the consolidated set."""
 
-    kept: list[tuple[int, list[str], str]] = field(default_factory=list)  # (row number, cells, key)
+    kept: list[tuple[int, str, str]] = field(default_factory=list)  # (row number, CSV line, key)
     rejects: list[Reject] = field(default_factory=list)
     rejected_rows: int = 0
     rows_read: int = 0
     failed: bool = False  # the file as a whole could not be carried
     notes: list[Bilingual] = field(default_factory=list)
+    period: tuple[str, str] | None = None  # ISO dates: min and max of the first date field
 
 
 def join_reasons(findings: Sequence[Finding]) -> Bilingual:
@@ -120,6 +123,27 @@ def row_key(cells: Sequence[str]) -> str:
     return hashlib.md5("\x1f".join(cells).encode("utf-8")).hexdigest()
 
 
+class LineWriter:
+    """Cells to one CSV line (no terminator), quoted as the csv module does: rows are stored
+    as the text of the consolidated file, so exporting is writing them out."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="")
+
+    def __call__(self, cells: Sequence[str]) -> str:
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._writer.writerow(cells)
+        return buffer.getvalue()
+
+
+def line_cells(line: str) -> list[str]:
+    """The cells of a stored line."""
+    return next(csv.reader([line]))
+
+
 class _Collector:
     """Engine observer: keeps valid rows, turns invalid ones into rejects."""
 
@@ -131,6 +155,10 @@ class _Collector:
         self.labels: list[str] = []
         self.positions: list[int | None] = []
         self.key_positions: list[int] = []
+        self.line = LineWriter()
+        dates = [i for i, f in enumerate(plan.latest.fields) if f.get("type") in ("date", "datetime")]
+        self.period_index = dates[0] if dates else None
+        self.first = self.last = ""
 
     def header(self, labels: list[str]) -> None:
         self.labels = labels
@@ -163,7 +191,14 @@ class _Collector:
         n = len(raw)
         cells = [_text(raw[p]) if p is not None and p < n else "" for p in self.positions]
         key = row_key([cells[i] for i in self.key_positions])
-        result.kept.append((row_number, cells, key))
+        result.kept.append((row_number, self.line(cells), key))
+        if self.period_index is not None:
+            day = cells[self.period_index][:10]
+            if len(day) == 10 and day[4] == "-":
+                if not self.first or day < self.first:
+                    self.first = day
+                if day > self.last:
+                    self.last = day
 
 
 def _text(cell: Any) -> str:
@@ -178,6 +213,8 @@ def read_source(source: Any, plan: CarryPlan, limits: Limits = Limits()) -> Sour
                       limits=limits, max_errors=0, observer=collector)
     result = collector.result
     result.notes = plan.notes()
+    if collector.first:
+        result.period = (collector.first, collector.last)
     fatal = [report.fatal] if report.fatal is not None else []
     whole_file = fatal + [f for f in collector.file_findings if f.type != "encoding-error"]
     if whole_file:

@@ -98,7 +98,7 @@ def run_territories(territory: str | None, schemas: list[str], full: bool) -> li
         targets = territories.list_territories(conn)
     results = []
     for target in targets:
-        outcomes = consolidate_territory(model.Session.connection(), target, registry(), schemas=schemas,
+        outcomes = consolidate_territory(model.Session.connection, target, registry(), schemas=schemas,
                                          full=full, limits=limits(), commit=model.Session.commit)
         for outcome in outcomes:
             publish.publish(target, outcome)

@@ -4,7 +4,9 @@
 One *set* per territory × schema. Each public resource of the set is a *source*; its valid
 rows (carried to the schema's latest version) and its rejected rows are stored per source, so
 a run reads again only the sources whose content changed. ``winner`` marks, among rows with
-the same key, the one the consolidated file keeps."""
+the same key, the one the consolidated file keeps: the first stored, and when it leaves, the
+first remaining by (resource id, row number); a full run stores every source again in
+resource id order, so it gives the same choice whatever the history."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -52,6 +54,8 @@ source = sa.Table(
     sa.Column("rejects", sa.Integer, nullable=False, server_default="0"),
     sa.Column("status", sa.Text, nullable=False),  # "read" or "error"
     sa.Column("notes", JSONB, nullable=False, server_default="[]"),
+    sa.Column("period_start", sa.Date),  # first and last date of the schema's first date field
+    sa.Column("period_end", sa.Date),
 )
 
 row = sa.Table(
@@ -61,9 +65,10 @@ row = sa.Table(
     sa.Column("row_number", sa.Integer, nullable=False),  # as a spreadsheet counts (header = 1)
     sa.Column("key", sa.Text, nullable=False),  # md5 of the primary key (or of the whole row)
     sa.Column("winner", sa.Boolean, nullable=False),
-    sa.Column("data", JSONB, nullable=False),  # cell texts in the latest version's field order
+    # The cells in the latest version's field order, as one line of the consolidated CSV.
+    sa.Column("line", sa.Text, nullable=False),
 )
-sa.Index("odl_consolidation_row_source_idx", row.c.set_id, row.c.resource_id)
+sa.Index("odl_consolidation_row_source_idx", row.c.set_id, row.c.resource_id, row.c.row_number)
 sa.Index("odl_consolidation_row_key_idx", row.c.set_id, row.c.key)
 
 reject = sa.Table(

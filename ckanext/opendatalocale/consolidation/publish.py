@@ -18,6 +18,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.opendatalocale.scdl.registry import short_slug
 
 from . import settings, store
+from .carry import line_cells
 from .jobs import CONTEXT_FLAG
 from .run import CONSOLIDATED_EXTRA, SetOutcome
 
@@ -105,12 +106,14 @@ def _publish(territory: dict[str, Any], outcome: SetOutcome, org_id: str, first:
         "name": f"{entry.label.get('fr', entry.title)} — {territory['name']} (consolidé)",
         "description": "Lignes valides consolidées ; colonnes de provenance préfixées « prov_ ».",
         "format": "CSV", "schema_name": entry.name, "schema_version": entry.version,
-        "odl_consolidation_part": "csv"})
-    rejects_file = _rejects_file(model.Session.connection(), the_set["id"])
+        "odl_consolidation_part": "csv"}, stored_file_url(territory, entry.name))
+    rejects_file = tempfile.TemporaryFile()
+    write_rejects_csv(model.Session.connection(), the_set["id"], rejects_file)
+    rejects_file.seek(0)
     reject_resource = _upload(resources.get("rejects"), dataset["id"], rejects_file, f"{name}-rejets.csv", {
         "name": "Lignes écartées (rejets) et leur motif", "format": "CSV",
         "description": "Une ligne par ligne source non conforme (ou par fichier illisible), avec le motif.",
-        "odl_consolidation_part": "rejects"})
+        "odl_consolidation_part": "rejects"}, stored_file_url(territory, entry.name, rejects=True))
     store.set_publication(model.Session.connection(), the_set["id"], dataset_id=dataset["id"], dataset_name=dataset["name"],
                           csv_resource_id=csv_resource["id"], reject_resource_id=reject_resource["id"])
     model.Session.commit()
@@ -119,17 +122,34 @@ def _publish(territory: dict[str, Any], outcome: SetOutcome, org_id: str, first:
         load_datastore({**the_set, "csv_resource_id": csv_resource["id"]}, entry, outcome, new_table)
 
 
-def _upload(current: dict[str, Any] | None, dataset_id: str, data: Any, filename: str,
-            fields: dict[str, Any]) -> dict[str, Any]:
+def max_upload_bytes() -> int:
+    return int(tk.config.get("ckan.max_resource_size") or 10) * 1024 * 1024
+
+
+def stored_file_url(territory: dict[str, Any], schema_name: str, rejects: bool = False) -> str:
+    """The dashboard address that serves the stored set (the job's output, never a download)."""
+    site = (tk.config.get("ckan.site_url") or "").rstrip("/")
+    return f"{site}/territoire/{territory['slug']}/consolide/{short_slug(schema_name)}.csv" + (
+        "?rejets=1" if rejects else "")
+
+
+def _upload(current: dict[str, Any] | None, dataset_id: str, data: Any, filename: str, fields: dict[str, Any],
+            link: str) -> dict[str, Any]:
+    """Upload the file; past the portal's ``ckan.max_resource_size``, link the address that
+    serves the stored set instead (same content, made on request from the tables)."""
     from werkzeug.datastructures import FileStorage
 
-    upload = FileStorage(data, filename, "upload", content_type="text/csv")
+    size = data.seek(0, 2)
+    data.seek(0)
+    if size > max_upload_bytes():
+        data.close()
+        values = {"url": link, "url_type": "", "clear_upload": True, **fields}
+    else:
+        values = {"url": filename, "upload": FileStorage(data, filename, "upload", content_type="text/csv"), **fields}
     try:
         if current is None:
-            return tk.get_action("resource_create")(_context(), {"package_id": dataset_id, "url": filename,
-                                                                 "upload": upload, **fields})
-        return tk.get_action("resource_patch")(_context(), {"id": current["id"], "url": filename,
-                                                            "upload": upload, **fields})
+            return tk.get_action("resource_create")(_context(), {"package_id": dataset_id, **values})
+        return tk.get_action("resource_patch")(_context(), {"id": current["id"], **values})
     finally:
         data.close()
 
@@ -141,13 +161,12 @@ def header(entry: Any) -> list[str]:
 def _csv_file(conn: Any, the_set: dict[str, Any], entry: Any) -> Any:
     out = tempfile.TemporaryFile()
     out.write((",".join(header(entry)) + "\r\n").encode("utf-8"))
-    store.copy_winners_csv(conn, the_set["id"], len(entry.field_names), out)
+    store.write_winners_csv(conn, the_set["id"], out)
     out.seek(0)
     return out
 
 
-def _rejects_file(conn: Any, set_id: str) -> Any:
-    out = tempfile.TemporaryFile()
+def write_rejects_csv(conn: Any, set_id: str, out: Any) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(REJECT_COLUMNS)
@@ -156,8 +175,6 @@ def _rejects_file(conn: Any, set_id: str) -> Any:
                          item["row_number"] or "", item["source_version"] or "", item["reason"]["fr"],
                          item["reason"]["en"], json.dumps(item["data"], ensure_ascii=False) if item["data"] else ""])
     text.detach()
-    out.seek(0)
-    return out
 
 
 # --------------------------------------------------------------------------- DataStore
@@ -173,9 +190,10 @@ def datastore_fields(entry: Any) -> list[dict[str, Any]]:
 
 
 def _record(entry: Any, item: dict[str, Any]) -> dict[str, Any]:
-    typed = store.typed(entry.name, entry.version, item["data"])
+    cells = line_cells(item["line"])
+    typed = store.typed(entry.name, entry.version, cells)
     record: dict[str, Any] = {}
-    for f, cell in zip(entry.fields, item["data"]):
+    for f, cell in zip(entry.fields, cells):
         name = f["name"]
         if f.get("type") in DATASTORE_TYPES:
             value = typed.get(name)
@@ -219,17 +237,12 @@ def load_datastore(the_set: dict[str, Any], entry: Any, outcome: SetOutcome, new
                                                        "fields": datastore_fields(entry)})
         _insert(resource_id, entry, the_set["id"])
     else:
+        # Rows of the sources read again or gone leave; the rows that took a place, and the
+        # new rows of the sources read again, come in (kept rows never lose their place).
         removed = sorted(outcome.changed_resources)
         if removed:
             delete(_context(), {"resource_id": resource_id, "force": True,
                                 "filters": {"prov_ressource": removed}})
-        lost: dict[str, list[int]] = {}
-        for resource, number in outcome.lost:
-            if resource not in outcome.changed_resources:
-                lost.setdefault(resource, []).append(number)
-        for resource, numbers in lost.items():
-            delete(_context(), {"resource_id": resource_id, "force": True,
-                                "filters": {"prov_ressource": resource, "prov_ligne": numbers}})
         back = [pair for pair in outcome.gained if pair[0] not in outcome.changed_resources]
         if back:
             _insert(resource_id, entry, the_set["id"], pairs=back)

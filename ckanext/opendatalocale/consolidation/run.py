@@ -11,7 +11,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -42,13 +42,12 @@ class SetOutcome:
     read: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed_resources: set[str] = field(default_factory=set)
-    lost: set = field(default_factory=set)
-    gained: set = field(default_factory=set)
+    gained: set = field(default_factory=set)  # rows that took the place of a duplicate that left
     full: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.read or self.removed or self.lost or self.gained)
+        return bool(self.read or self.removed or self.gained or self.changed_resources)
 
 
 def members(conn: sa.engine.Connection, territory: dict[str, Any], registry: Registry) -> dict[str, list[dict]]:
@@ -124,13 +123,15 @@ def read_member(member: dict[str, Any], registry: Registry, previous_hash: str |
         return read_source(data, plan, limits), digest
 
 
-def consolidate_territory(conn: sa.engine.Connection, territory: dict[str, Any], registry: Registry, *,
-                          schemas: Iterable[str] = (), full: bool = False, limits: Any = None,
-                          commit: Any = None) -> list[SetOutcome]:
-    """Bring every set of the territory up to date; ``commit`` is called after each set."""
+def consolidate_territory(connection: Callable[[], sa.engine.Connection], territory: dict[str, Any],
+                          registry: Registry, *, schemas: Iterable[str] = (), full: bool = False,
+                          limits: Any = None, commit: Callable[[], None] | None = None) -> list[SetOutcome]:
+    """Bring every set of the territory up to date; ``commit`` is called after each set, and
+    ``connection`` gives the connection to use (a commit may close the previous one)."""
     from ckanext.opendatalocale.conformity.readers import Limits
 
     limits = limits or Limits()
+    conn = connection()
     by_schema = members(conn, territory, registry)
     wanted = {registry.get(s).name for s in schemas} if schemas else None
     existing = {s["schema_name"] for s in store.sets_of(conn, territory["id"])}
@@ -138,7 +139,7 @@ def consolidate_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     run_id = str(uuid.uuid4())
     outcomes = []
     for name in names:
-        outcomes.append(consolidate_set(conn, territory, name, by_schema.get(name, []), registry,
+        outcomes.append(consolidate_set(connection(), territory, name, by_schema.get(name, []), registry,
                                         run_id=run_id, full=full, limits=limits))
         if commit is not None:
             commit()
@@ -154,6 +155,8 @@ def consolidate_set(conn: sa.engine.Connection, territory: dict[str, Any], name:
     now = dt.datetime.utcnow()
     outcome = SetOutcome(set=the_set, run_id=run_id, full=full)
     touched: set[str] = set()
+    if full:
+        store.clear_rows(conn, set_id)
     for member in sorted(current, key=lambda m: m["resource_id"]):
         key = content_key(member, latest.version)
         before = known.get(member["resource_id"])
@@ -177,11 +180,9 @@ def consolidate_set(conn: sa.engine.Connection, territory: dict[str, Any], name:
     touched |= store.drop_sources(conn, set_id, gone)
     outcome.removed = gone
     outcome.changed_resources |= set(gone)
-    outcome.lost, outcome.gained = store.elect(conn, set_id, None if full else touched)
-    period_field = next((i for i, f in enumerate(latest.fields) if f.get("type") in ("date", "datetime")), None)
-    notes = _set_notes(conn, set_id)
-    outcome.set = store.finish_set(conn, set_id, latest=latest.version, period_field=period_field, now=now,
-                                   full=full, notes=notes)
+    outcome.gained = store.promote(conn, set_id, touched)
+    outcome.set = store.finish_set(conn, set_id, latest=latest.version, now=now, full=full,
+                                   notes=_set_notes(conn, set_id))
     log.info("Consolidation %s %s: %d read, %d removed, %d rows", territory["slug"], name,
              len(outcome.read), len(gone), outcome.set["rows"])
     return outcome

@@ -50,8 +50,9 @@ def subventions(name: str, siren: str, count: int, *, version: str = "2.1.1", se
     attribuant = siret_of(siren)
     header = SUBVENTIONS_V2 if version.startswith("2.1") else SUBVENTIONS_V1
     rows: list[list[str]] = [list(header)]
+    beneficiaries = [siret_of(luhn_complete(f"{rng.randrange(10**8):08d}"), 1 + n % 9) for n in range(97)]
     for i in range(count):
-        beneficiary = siret_of(luhn_complete(f"{rng.randrange(10**8):08d}"), 1 + i % 9)
+        beneficiary = beneficiaries[i % 97]
         month, day = 1 + i % 12, 1 + (i * 7) % 28
         values = {
             "nomAttribuant": name, "idAttribuant": attribuant, "dateConvention": f"{year}-{month:02d}-{day:02d}",

@@ -20,12 +20,10 @@ import sqlalchemy as sa
 from ckanext.opendatalocale.scdl.registry import UnknownSchema
 from ckanext.opendatalocale.territories import store as territories
 
-from .carry import SourceRows
+from .carry import SourceRows, line_cells
 from .model import consolidation_set, read_log, reject, row, source
 
 PROVENANCE_KEYS = ("_siren", "_collectivite", "_dataset_id", "_resource_id", "_schema_version", "_read_at")
-# Above this many keys touched, a run re-elects every winner of the set in one statement.
-ELECT_ALL_ABOVE = 20000
 # Per statement (conn.execution_options() would change the caller's connection for good).
 STREAM = {"stream_results": True, "yield_per": 2000}
 
@@ -81,12 +79,12 @@ def _canonical(schema_name: str) -> str:
 
 
 WINNERS_SQL = """
-SELECT r.data, r.resource_id, r.row_number, s.package_id, s.siren, s.collectivite, s.source_version,
+SELECT r.line, r.resource_id, r.row_number, s.package_id, s.siren, s.collectivite, s.source_version,
        s.read_at
 FROM odl_consolidation_row r
 JOIN odl_consolidation_source s ON s.set_id = r.set_id AND s.resource_id = r.resource_id
 WHERE r.set_id = :set_id AND r.winner
-ORDER BY s.siren NULLS LAST, r.resource_id, r.row_number
+ORDER BY r.resource_id, r.row_number
 """
 
 
@@ -102,7 +100,7 @@ def rows(conn: sa.engine.Connection, territory_slug: str, schema_name: str) -> I
     name, version = found["schema_name"], found["latest_version"]
     result = conn.execute(sa.text(WINNERS_SQL), {"set_id": found["id"]}, execution_options=STREAM)
     for item in result.mappings():
-        values = typed(name, version, item["data"])
+        values = typed(name, version, line_cells(item["line"]))
         values.update({"_siren": item["siren"], "_collectivite": item["collectivite"],
                        "_dataset_id": item["package_id"], "_resource_id": item["resource_id"],
                        "_schema_version": item["source_version"], "_read_at": item["read_at"]})
@@ -148,19 +146,24 @@ def sources_of(conn: sa.engine.Connection, set_id: str) -> dict[str, dict[str, A
         sa.select(source).where(source.c.set_id == set_id)).mappings()}
 
 
-def _keys_of(conn: sa.engine.Connection, set_id: str, resource_ids: Sequence[str]) -> set[str]:
-    return {k for (k,) in conn.execute(sa.select(row.c.key).where(
-        row.c.set_id == set_id, row.c.resource_id.in_(resource_ids)).distinct())}
-
-
-def drop_sources(conn: sa.engine.Connection, set_id: str, resource_ids: Sequence[str]) -> set[str]:
-    """Forget the rows of these sources; returns the keys they held."""
+def drop_sources(conn: sa.engine.Connection, set_id: str, resource_ids: Sequence[str],
+                 keep_source: bool = False) -> set[str]:
+    """Forget the rows of these sources (and the sources, unless ``keep_source``); returns
+    the keys of the rows that were kept, whose place another row may take."""
     if not resource_ids:
         return set()
-    keys = _keys_of(conn, set_id, resource_ids)
-    for table in (row, reject, source):
+    deleted = conn.execute(sa.delete(row).where(
+        row.c.set_id == set_id, row.c.resource_id.in_(resource_ids)).returning(row.c.key, row.c.winner))
+    keys = {key for key, winner in deleted if winner}
+    for table in (reject,) if keep_source else (reject, source):
         conn.execute(table.delete().where(table.c.set_id == set_id, table.c.resource_id.in_(resource_ids)))
     return keys
+
+
+def clear_rows(conn: sa.engine.Connection, set_id: str) -> None:
+    """A full run stores every source again from scratch."""
+    for table in (row, reject):
+        conn.execute(table.delete().where(table.c.set_id == set_id))
 
 
 def _copy(conn: sa.engine.Connection, table: str, columns: Sequence[str], records: Iterable[Sequence[Any]]) -> None:
@@ -185,15 +188,30 @@ def _copy_text(value: Any) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+STAGE = "CREATE TEMP TABLE IF NOT EXISTS odl_consolidation_stage (row_number int, key text, line text)"
+# A staged row is kept when it is the first of its key in its file and no kept row holds the key.
+INSERT_STAGED = """
+INSERT INTO odl_consolidation_row (set_id, resource_id, row_number, key, winner, line)
+SELECT :set_id, :resource_id, st.row_number, st.key,
+       st.first AND NOT EXISTS (SELECT 1 FROM odl_consolidation_row w
+                                WHERE w.set_id = :set_id AND w.key = st.key AND w.winner),
+       st.line
+FROM (SELECT *, row_number() OVER (PARTITION BY key ORDER BY row_number) = 1 AS first
+      FROM odl_consolidation_stage) st
+"""
+
+
 def store_source(conn: sa.engine.Connection, set_id: str, member: dict[str, Any], content_key: str,
                  content_hash: str | None, result: SourceRows, run_id: str, reason: str,
                  now: dt.datetime) -> set[str]:
-    """Replace what one source gives the set; log the read. Returns the keys touched."""
+    """Replace what one source gives the set; log the read. Returns the keys whose kept row
+    left with the source's previous content."""
     resource_id = member["resource_id"]
     keys = drop_sources(conn, set_id, [resource_id])
-    _copy(conn, "odl_consolidation_row", ("set_id", "resource_id", "row_number", "key", "winner", "data"),
-          ((set_id, resource_id, number, key, False, json.dumps(cells, ensure_ascii=False))
-           for number, cells, key in result.kept))
+    conn.execute(sa.text(STAGE))
+    conn.execute(sa.text("TRUNCATE odl_consolidation_stage"))
+    _copy(conn, "odl_consolidation_stage", ("row_number", "line", "key"), result.kept)
+    conn.execute(sa.text(INSERT_STAGED), {"set_id": set_id, "resource_id": resource_id})
     _copy(conn, "odl_consolidation_reject", ("set_id", "resource_id", "row_number", "data", "reason"),
           ((set_id, resource_id, r.row_number, json.dumps(r.data, ensure_ascii=False),
             json.dumps(r.reason, ensure_ascii=False)) for r in result.rejects))
@@ -202,11 +220,13 @@ def store_source(conn: sa.engine.Connection, set_id: str, member: dict[str, Any]
         set_id=set_id, resource_id=resource_id, package_id=member["package_id"], siren=member.get("siren"),
         collectivite=member.get("collectivite"), content_key=content_key, content_hash=content_hash,
         source_version=member.get("version"), read_at=now, rows=len(result.kept),
-        rejects=result.rejected_rows, status=status, notes=result.notes))
+        rejects=result.rejected_rows, status=status, notes=result.notes,
+        period_start=dt.date.fromisoformat(result.period[0]) if result.period else None,
+        period_end=dt.date.fromisoformat(result.period[1]) if result.period else None))
     conn.execute(read_log.insert().values(
         set_id=set_id, resource_id=resource_id, run_id=run_id, reason=reason, read_at=now,
         rows=len(result.kept), rejects=result.rejected_rows, status=status))
-    return keys | {key for _, _, key in result.kept}
+    return keys
 
 
 def update_member(conn: sa.engine.Connection, set_id: str, member: dict[str, Any]) -> None:
@@ -216,54 +236,37 @@ def update_member(conn: sa.engine.Connection, set_id: str, member: dict[str, Any
                          collectivite=member.get("collectivite")))
 
 
-ELECT_SQL = """
+PROMOTE_SQL = """
 UPDATE odl_consolidation_row SET winner = true WHERE ctid IN (
-    SELECT DISTINCT ON (key) ctid FROM odl_consolidation_row
-    WHERE set_id = :set_id {keys}
+    SELECT DISTINCT ON (key) ctid FROM odl_consolidation_row r
+    WHERE set_id = :set_id AND key = ANY(:keys) AND NOT EXISTS (
+        SELECT 1 FROM odl_consolidation_row w WHERE w.set_id = :set_id AND w.key = r.key AND w.winner)
     ORDER BY key, resource_id, row_number)
 RETURNING resource_id, row_number
 """
 
 
-def elect(conn: sa.engine.Connection, set_id: str, keys: set[str] | None) -> tuple[set, set]:
-    """Among rows sharing a key, the first (by resource id, row number) is the one kept.
-    ``keys`` None: every key of the set. Returns the (resource id, row number) pairs that lost
-    and that gained the place, for the DataStore."""
-    if keys is not None and not keys:
-        return set(), set()
-    if keys is not None and len(keys) > ELECT_ALL_ABOVE:
-        keys = None
-    params: dict[str, Any] = {"set_id": set_id}
-    where = ""
-    if keys is not None:
-        where, params["keys"] = "AND key = ANY(:keys)", sorted(keys)
-    before = {tuple(r) for r in conn.execute(sa.text(
-        f"UPDATE odl_consolidation_row SET winner = false WHERE set_id = :set_id AND winner {where} "
-        "RETURNING resource_id, row_number"), params)}
-    after = {tuple(r) for r in conn.execute(sa.text(ELECT_SQL.format(keys=where)), params)}
-    return before - after, after - before
+def promote(conn: sa.engine.Connection, set_id: str, keys: set[str]) -> set[tuple[str, int]]:
+    """Keys whose kept row left: the first remaining row (by resource id, row number) takes
+    the place. Returns those (resource id, row number) pairs, for the DataStore."""
+    if not keys:
+        return set()
+    return {tuple(r) for r in conn.execute(sa.text(PROMOTE_SQL), {"set_id": set_id, "keys": sorted(keys)})}
 
 
-def finish_set(conn: sa.engine.Connection, set_id: str, *, latest: str, period_field: int | None,
-               now: dt.datetime, full: bool, notes: list[dict[str, str]]) -> dict[str, Any]:
+def finish_set(conn: sa.engine.Connection, set_id: str, *, latest: str, now: dt.datetime, full: bool,
+               notes: list[dict[str, str]]) -> dict[str, Any]:
     """Counts, collectivités and period of the set after a run."""
     counts = conn.execute(sa.text(
         "SELECT count(*) FILTER (WHERE winner), count(*) FROM odl_consolidation_row WHERE set_id = :s"),
         {"s": set_id}).first()
     totals = conn.execute(sa.text(
         "SELECT coalesce(sum(rejects), 0), count(*), "
-        "coalesce(jsonb_agg(DISTINCT siren) FILTER (WHERE siren IS NOT NULL), '[]'::jsonb) "
-        "FROM odl_consolidation_source WHERE set_id = :s"), {"s": set_id}).first()
-    start = end = None
-    if period_field is not None:
-        start, end = conn.execute(sa.text(
-            "SELECT min(d), max(d) FROM (SELECT left(data ->> :i, 10) AS d FROM odl_consolidation_row "
-            "WHERE set_id = :s AND winner) x WHERE d ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"),
-            {"s": set_id, "i": period_field}).first()
+        "coalesce(jsonb_agg(DISTINCT siren) FILTER (WHERE siren IS NOT NULL), '[]'::jsonb), "
+        "min(period_start), max(period_end) FROM odl_consolidation_source WHERE set_id = :s"), {"s": set_id}).first()
     values = {"rows": counts[0], "duplicates": counts[1] - counts[0], "rejects": int(totals[0]),
               "resources": totals[1], "sirens": sorted(totals[2]), "latest_version": latest,
-              "period_start": dt.date.fromisoformat(start) if start else None,
-              "period_end": dt.date.fromisoformat(end) if end else None, "last_run": now, "notes": notes}
+              "period_start": totals[3], "period_end": totals[4], "last_run": now, "notes": notes}
     if full:
         values["last_full_run"] = now
     conn.execute(consolidation_set.update().where(consolidation_set.c.id == set_id).values(**values))
@@ -280,22 +283,26 @@ def set_publication(conn: sa.engine.Connection, set_id: str, **values: Any) -> N
     conn.execute(consolidation_set.update().where(consolidation_set.c.id == set_id).values(**values))
 
 
-def copy_winners_csv(conn: sa.engine.Connection, set_id: str, field_count: int, out: io.BufferedIOBase) -> None:
-    """Write the kept rows with their provenance columns as CSV, PostgreSQL doing the quoting."""
-    cells = ", ".join(f"r.data ->> {i}" for i in range(field_count))
-    query = (f"SELECT {cells}, s.siren, s.collectivite, s.package_id, r.resource_id, r.row_number, "
-             f"s.source_version, to_char(s.read_at, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
-             f"FROM odl_consolidation_row r JOIN odl_consolidation_source s "
-             f"ON s.set_id = r.set_id AND s.resource_id = r.resource_id "
-             f"WHERE r.set_id = '{_safe(set_id)}' AND r.winner "
-             f"ORDER BY s.siren NULLS LAST, r.resource_id, r.row_number")
-    raw = conn.connection.dbapi_connection if hasattr(conn.connection, "dbapi_connection") else conn.connection
-    with raw.cursor() as cursor:
-        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", out)
+def write_winners_csv(conn: sa.engine.Connection, set_id: str, out: Any) -> int:
+    """Write the kept rows with their provenance columns (CSV, UTF-8, CRLF); returns the count."""
+    from .carry import LineWriter
 
-
-def _safe(set_id: str) -> str:
-    return str(uuid.UUID(set_id))  # ids are uuids: nothing else reaches the SQL text
+    provenance: dict[str, tuple[str, str]] = {}
+    to_line = LineWriter()
+    for item in conn.execute(sa.select(source).where(source.c.set_id == set_id)).mappings():
+        read_at = item["read_at"].replace(microsecond=0).isoformat()
+        provenance[item["resource_id"]] = (
+            to_line([item["siren"] or "", item["collectivite"] or "", item["package_id"], item["resource_id"]]),
+            to_line([item["source_version"] or "", read_at]))
+    count = 0
+    query = sa.text("SELECT resource_id, row_number, line FROM odl_consolidation_row "
+                    "WHERE set_id = :s AND winner ORDER BY resource_id, row_number")
+    write = out.write
+    for resource_id, number, line in conn.execute(query, {"s": set_id}, execution_options=STREAM):
+        before, after = provenance[resource_id]
+        write(f"{line},{before},{number},{after}\r\n".encode("utf-8"))
+        count += 1
+    return count
 
 
 def rejects_of(conn: sa.engine.Connection, set_id: str) -> Iterator[dict[str, Any]]:

@@ -8,7 +8,7 @@ import tempfile
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import model
-from flask import Response
+from flask import Response, request
 
 from ckanext.opendatalocale.territories import store as territories
 
@@ -32,16 +32,21 @@ def consolidated_csv(slug: str, schema: str):
     found = store.get_set(conn, territory["id"], entry.name)
     if found is None:
         return tk.abort(404, tk._("Not consolidated yet: the consolidation job has not run for this schema"))
-    if found["csv_resource_id"]:
-        resource = model.Resource.get(found["csv_resource_id"])
-        if resource is not None and resource.state == "active":
-            return tk.redirect_to(tk.h.url_for("resource.download", id=resource.package_id,
-                                               resource_id=resource.id, filename=resource.url.rsplit("/", 1)[-1]))
-    from .publish import header
+    rejects = bool(request.args.get("rejets"))
+    resource = model.Resource.get(found["reject_resource_id" if rejects else "csv_resource_id"] or "")
+    if resource is not None and resource.state == "active" and resource.url_type == "upload":
+        return tk.redirect_to(tk.h.url_for("resource.download", id=resource.package_id,
+                                           resource_id=resource.id, filename=resource.url.rsplit("/", 1)[-1]))
+    # Not uploaded (larger than ckan.max_resource_size, or not published yet): the stored rows.
+    from .publish import header, write_rejects_csv
 
     out = tempfile.TemporaryFile()
-    out.write((",".join(header(entry)) + "\r\n").encode("utf-8"))
-    store.copy_winners_csv(conn, found["id"], len(entry.field_names), out)
+    if rejects:
+        write_rejects_csv(conn, found["id"], out)
+    else:
+        out.write((",".join(header(entry)) + "\r\n").encode("utf-8"))
+        store.write_winners_csv(conn, found["id"], out)
     out.seek(0)
+    name = f"{entry.slug}-{slug}{'-rejets' if rejects else ''}.csv"
     return Response(iter(lambda: out.read(1 << 16), b""), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{entry.slug}-{slug}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

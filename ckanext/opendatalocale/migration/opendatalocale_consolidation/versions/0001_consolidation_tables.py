@@ -52,6 +52,8 @@ def upgrade():
         sa.Column("rejects", sa.Integer, nullable=False, server_default="0"),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("notes", JSONB, nullable=False, server_default="[]"),
+        sa.Column("period_start", sa.Date),
+        sa.Column("period_end", sa.Date),
     )
     op.create_table(
         "odl_consolidation_row",
@@ -60,9 +62,10 @@ def upgrade():
         sa.Column("row_number", sa.Integer, nullable=False),
         sa.Column("key", sa.Text, nullable=False),
         sa.Column("winner", sa.Boolean, nullable=False),
-        sa.Column("data", JSONB, nullable=False),
+        sa.Column("line", sa.Text, nullable=False),
     )
-    op.create_index("odl_consolidation_row_source_idx", "odl_consolidation_row", ["set_id", "resource_id"])
+    op.create_index("odl_consolidation_row_source_idx", "odl_consolidation_row",
+                    ["set_id", "resource_id", "row_number"])
     op.create_index("odl_consolidation_row_key_idx", "odl_consolidation_row", ["set_id", "key"])
     op.create_table(
         "odl_consolidation_reject",
