@@ -77,6 +77,7 @@ def validate(
     limits: Limits = Limits(),
     max_errors: int = 100,
     observer: Any = None,
+    plan: SchemaPlan | None = None,
 ) -> Report:
     """Check ``source`` (bytes, a binary stream or a local path) against a Table Schema.
 
@@ -86,7 +87,8 @@ def validate(
     ``observer`` (optional) sees the pass row by row, for callers that keep the rows
     (territorial consolidation): ``observer.finding(finding, file_level)`` for every
     error, detailed or not, ``observer.header(labels)`` once the header is usable and
-    ``observer.row(row_number, values, raw)`` after each row.
+    ``observer.row(row_number, values, raw)`` after each row. ``plan`` (optional) is the
+    :class:`SchemaPlan` of ``schema_descriptor``, for callers checking many files.
     """
     started = time.monotonic()
 
@@ -98,7 +100,7 @@ def validate(
     stream = None
     must_close = False
     try:
-        plan = SchemaPlan(schema_descriptor)
+        plan = plan or SchemaPlan(schema_descriptor)
         stream, size, must_close = open_source(source, limits)
         encoding: str | None = None
         lossy = False

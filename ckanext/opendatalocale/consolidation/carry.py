@@ -17,8 +17,8 @@ import io
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ckanext.opendatalocale.conformity.engine import validate
-from ckanext.opendatalocale.conformity.readers import Limits
+from ckanext.opendatalocale.conformity.engine import SchemaPlan, validate
+from ckanext.opendatalocale.conformity.readers import Limits, ReadFailure
 from ckanext.opendatalocale.conformity.report import Finding
 from ckanext.opendatalocale.scdl.registry import Registry, SchemaEntry
 
@@ -205,12 +205,29 @@ def _text(cell: Any) -> str:
     return cell if isinstance(cell, str) else ("" if cell is None else str(cell))
 
 
+_PLANS: dict[tuple[str, str, int], SchemaPlan | None] = {}
+
+
+def _schema_plan(entry: SchemaEntry) -> SchemaPlan | None:
+    """One plan per schema version for all the files of a run (the engine builds one per file)."""
+    key = (entry.name, entry.version, id(entry.descriptor))
+    if key not in _PLANS:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        try:
+            _PLANS[key] = SchemaPlan(entry.descriptor)
+        except ReadFailure:
+            _PLANS[key] = None  # validate() reports the invalid schema
+    return _PLANS[key]
+
+
 def read_source(source: Any, plan: CarryPlan, limits: Limits = Limits()) -> SourceRows:
     """Check ``source`` (bytes, stream or path) against the latest version and split its rows."""
     collector = _Collector(plan)
     latest = plan.latest
     report = validate(source, latest.descriptor, schema_name=latest.name, schema_version=latest.version,
-                      limits=limits, max_errors=0, observer=collector)
+                      limits=limits, max_errors=0, observer=collector,
+                      plan=_schema_plan(latest))
     result = collector.result
     result.notes = plan.notes()
     if collector.first:

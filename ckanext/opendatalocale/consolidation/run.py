@@ -157,6 +157,8 @@ def consolidate_set(conn: sa.engine.Connection, territory: dict[str, Any], name:
     touched: set[str] = set()
     if full:
         store.clear_rows(conn, set_id)
+    # Filled from empty (first or full run): the kept rows are chosen here, in resource order.
+    kept_keys: set[str] | None = set() if full or store.is_empty(conn, set_id) else None
     for member in sorted(current, key=lambda m: m["resource_id"]):
         key = content_key(member, latest.version)
         before = known.get(member["resource_id"])
@@ -173,7 +175,8 @@ def consolidate_set(conn: sa.engine.Connection, territory: dict[str, Any], name:
                                  "WHERE set_id = :s AND resource_id = :r"),
                          {"k": key, "s": set_id, "r": member["resource_id"]})
             continue
-        touched |= store.store_source(conn, set_id, member, key, digest, result, run_id, reason, now)
+        touched |= store.store_source(conn, set_id, member, key, digest, result, run_id, reason, now,
+                                      kept_keys=kept_keys)
         outcome.read.append(member["resource_id"])
         outcome.changed_resources.add(member["resource_id"])
     gone = sorted(set(known) - {m["resource_id"] for m in current})

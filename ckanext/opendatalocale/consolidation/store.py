@@ -160,6 +160,11 @@ def drop_sources(conn: sa.engine.Connection, set_id: str, resource_ids: Sequence
     return keys
 
 
+def is_empty(conn: sa.engine.Connection, set_id: str) -> bool:
+    return not conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM odl_consolidation_row WHERE set_id = :s)"),
+                            {"s": set_id}).scalar()
+
+
 def clear_rows(conn: sa.engine.Connection, set_id: str) -> None:
     """A full run stores every source again from scratch."""
     for table in (row, reject):
@@ -203,15 +208,28 @@ FROM (SELECT *, row_number() OVER (PARTITION BY key ORDER BY row_number) = 1 AS 
 
 def store_source(conn: sa.engine.Connection, set_id: str, member: dict[str, Any], content_key: str,
                  content_hash: str | None, result: SourceRows, run_id: str, reason: str,
-                 now: dt.datetime) -> set[str]:
+                 now: dt.datetime, kept_keys: set[str] | None = None) -> set[str]:
     """Replace what one source gives the set; log the read. Returns the keys whose kept row
-    left with the source's previous content."""
+    left with the source's previous content.
+
+    ``kept_keys``: the keys of every kept row of the set, when the caller knows them (a set
+    filled from empty): rows are then marked here and written in one COPY, instead of being
+    staged and checked against the table."""
     resource_id = member["resource_id"]
     keys = drop_sources(conn, set_id, [resource_id])
-    conn.execute(sa.text(STAGE))
-    conn.execute(sa.text("TRUNCATE odl_consolidation_stage"))
-    _copy(conn, "odl_consolidation_stage", ("row_number", "line", "key"), result.kept)
-    conn.execute(sa.text(INSERT_STAGED), {"set_id": set_id, "resource_id": resource_id})
+    if kept_keys is not None:
+        def marked():
+            for number, line, key in result.kept:
+                first = key not in kept_keys
+                kept_keys.add(key)
+                yield set_id, resource_id, number, key, first, line
+        _copy(conn, "odl_consolidation_row", ("set_id", "resource_id", "row_number", "key", "winner", "line"),
+              marked())
+    else:
+        conn.execute(sa.text(STAGE))
+        conn.execute(sa.text("DELETE FROM odl_consolidation_stage"))
+        _copy(conn, "odl_consolidation_stage", ("row_number", "line", "key"), result.kept)
+        conn.execute(sa.text(INSERT_STAGED), {"set_id": set_id, "resource_id": resource_id})
     _copy(conn, "odl_consolidation_reject", ("set_id", "resource_id", "row_number", "data", "reason"),
           ((set_id, resource_id, r.row_number, json.dumps(r.data, ensure_ascii=False),
             json.dumps(r.reason, ensure_ascii=False)) for r in result.rejects))
