@@ -56,8 +56,10 @@ test-211:
 	$(MAKE) --no-print-directory test-suite test-core VENV=$(VENV_211) TEST_DB=odl_test_211 \
 		SUITE_SELECT="-m ckan_level"
 
+# The DataStore gets its own database (<TEST_DB>_datastore) and read-only role.
 test-suite:
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) bash scripts/init_db.sh $(VENV) test.ini
+	env $$(CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) bash scripts/init_datastore.sh $(VENV) test.ini) \
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(VENV)/bin/pytest --ckan-ini=test.ini \
 		$(TESTS) $(SUITE_SELECT) -p no:cacheprovider -W ignore::DeprecationWarning \
 		$(PYTEST_ARGS)

@@ -55,6 +55,7 @@ setup(
         "ckan.plugins": [
             "opendatalocale_search = ckanext.opendatalocale.search.plugin:SearchPlugin",
             "opendatalocale_dashboard = ckanext.opendatalocale.dashboard.plugin:DashboardPlugin",
+            "opendatalocale_consolidation = ckanext.opendatalocale.consolidation.plugin:ConsolidationPlugin",
             "opendatalocale_scdl = ckanext.opendatalocale.scdl.plugin:ScdlPlugin",
             "opendatalocale_conformity = ckanext.opendatalocale.conformity.plugin:ConformityPlugin",
             "opendatalocale_harvest = ckanext.opendatalocale.harvesters.plugin:HarvestPlugin",

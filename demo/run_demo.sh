@@ -14,10 +14,12 @@ sources_pid=$!
 trap 'kill $sources_pid 2>/dev/null || true' EXIT
 
 bash scripts/init_db.sh "$venv" demo/demo.ini
+export $(bash scripts/init_datastore.sh "$venv" demo/demo.ini)   # DataStore: own database, read-only role
 ckan opendatalocale territories import --dep 56 --shipped-outlines
 "$venv/bin/python" demo/load_demo.py demo/demo.ini          # admin, organisations, datasets, harvests
 ckan opendatalocale territories define "Morbihan" --slug morbihan --dep 56 --org atd-morbihan
 ckan jobs worker --burst                                     # conformity checks of uploaded and harvested files
 ckan opendatalocale dashboard refresh
+ckan opendatalocale consolidate                              # consolidated sets, published with DataStore rows
 cat var/demo/login.txt
 ckan run --host 127.0.0.1 --port 5000 --disable-debugger --disable-reloader --threaded

@@ -38,7 +38,8 @@ def odl_db(clean_db, clean_index, migrate_db_for):
                           if name.startswith("harvest")]
         model.meta.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
 
-    for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity"):
+    for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity",
+                   "opendatalocale_consolidation"):
         # CKAN finds a plugin's migrations through the loaded plugin object.
         if plugins.plugin_loaded(plugin):
             migrate_db_for(plugin)

@@ -154,6 +154,15 @@ def test_xlsx_general_number_in_text_column_is_its_displayed_text():
     assert check(data).valid
 
 
+def test_xlsx_empty_cells_at_the_end_of_a_row_are_cells_not_missing_ones():
+    # openpyxl gives them up to the sheet's width and frictionless finds the file valid; a
+    # row shorter than the header is still one.
+    data = _xlsx([["nom", "code", "montant"], ["Vannes", "56000", None], ["Lorient", "", ""]])
+    report = check(data)
+    assert report.valid, report.to_dict()["errors"]
+    assert report.rows_checked == 2
+
+
 def test_xlsx_errors_are_located():
     data = _xlsx([["nom", "code", "montant"], ["Vannes", "560", "douze"]])
     report = check(data)

@@ -76,11 +76,19 @@ def validate(
     schema_version: str | None = None,
     limits: Limits = Limits(),
     max_errors: int = 100,
+    observer: Any = None,
+    plan: SchemaPlan | None = None,
 ) -> Report:
     """Check ``source`` (bytes, a binary stream or a local path) against a Table Schema.
 
     Never raises on bad input: unreadable files, invalid schemas and caps give
     a report with status "error" and the reason in ``report.fatal``.
+
+    ``observer`` (optional) sees the pass row by row, for callers that keep the rows
+    (territorial consolidation): ``observer.finding(finding, file_level)`` for every
+    error, detailed or not, ``observer.header(labels)`` once the header is usable and
+    ``observer.row(row_number, values, raw)`` after each row. ``plan`` (optional) is the
+    :class:`SchemaPlan` of ``schema_descriptor``, for callers checking many files.
     """
     started = time.monotonic()
 
@@ -92,7 +100,7 @@ def validate(
     stream = None
     must_close = False
     try:
-        plan = SchemaPlan(schema_descriptor)
+        plan = plan or SchemaPlan(schema_descriptor)
         stream, size, must_close = open_source(source, limits)
         encoding: str | None = None
         lossy = False
@@ -101,7 +109,7 @@ def validate(
                 table = open_table(stream, limits, encoding=encoding, lossy=lossy)
                 report.source = SourceInfo(format=table.format, encoding=table.encoding,
                                            delimiter=table.delimiter, bytes=size, sheet=table.sheet)
-                _Pass(plan, table, report, limits, started).run()
+                _Pass(plan, table, report, limits, started, observer).run()
                 break
             except EncodingRetry as retry:
                 # A decoding error past the sample: start again with the next encoding.
@@ -125,18 +133,27 @@ def validate(
 class _Pass:
     """One streaming pass over a table."""
 
-    def __init__(self, plan: SchemaPlan, table: Table, report: Report, limits: Limits, started: float):
+    def __init__(self, plan: SchemaPlan, table: Table, report: Report, limits: Limits, started: float,
+                 observer: Any = None):
         self.plan = plan
         self.table = table
         self.report = report
         self.limits = limits
         self.started = started
+        self.observer = observer
+        self.file_level = True  # header and whole-file findings, as opposed to a row's
 
     # ----------------------------------------------------------------- errors
 
     def error(self, error_type: str, row: int | None, column: str | None, value: Any = None,
               code: str = "", **params: Any) -> None:
         report = self.report
+        if self.observer is not None:
+            found = Finding(error_type, code, row, column, None if value is None else str(value), None, params)
+            self.observer.finding(found, self.file_level)
+            if len(report.errors) < report.max_errors:
+                report.add_error(found)
+                return
         if len(report.errors) >= report.max_errors:
             # Past the detailed list only the counters move: no object built.
             report.error_count += 1
@@ -148,6 +165,8 @@ class _Pass:
 
     def finding(self, finding: Finding) -> None:
         report = self.report
+        if self.observer is not None:
+            self.observer.finding(finding, self.file_level)
         if len(report.errors) >= report.max_errors:
             report.error_count += 1
             report.counts_by_type[finding.type] += 1
@@ -230,6 +249,8 @@ class _Pass:
         if labels is None or not self.check_header(labels):
             self.drain_count()
             return
+        if self.observer is not None:
+            self.observer.header(labels)
         plan, limits, report = self.plan, self.limits, self.report
         width = len(labels)
         sink: list[tuple[int, tuple[str, ...]]] = []
@@ -263,6 +284,8 @@ class _Pass:
         row_number = 1
         first = True
         active_checks = list(built)
+        observe_row = self.observer.row if self.observer is not None else None
+        self.file_level = False
 
         for raw in self.table.rows:
             row_number += 1
@@ -329,17 +352,22 @@ class _Pass:
 
             if active_checks:
                 if first:
+                    self.file_level = True
                     for check in active_checks:
                         for found in check.start(row_number):
                             finding(found)
                     active_checks = [c for c in active_checks if not c.stopped]
+                    self.file_level = False
                 for check in active_checks:
                     found = check.row(values, raw, row_number)
                     if found is not None:
                         finding(found)
             first = False
+            if observe_row is not None:
+                observe_row(row_number, values, raw)
 
         report.rows_checked = row_number - 1
+        self.file_level = True
         if lossy_first is not None:
             error("encoding-error", lossy_first, None, encoding=self.table.encoding, rows=lossy_rows)
         if self.table.sheet is None and self.table.extras.get("sheet"):

@@ -415,12 +415,19 @@ def open_xlsx(stream: BinaryIO, limits: Limits) -> Table:
     book, sheet = load_xlsx(stream, limits)
 
     def rows() -> Iterator[list[str]]:
+        width = 0
         try:
             for cells in sheet.iter_rows():
                 # frictionless's preserve_formatting renders number/date formats
                 # like Validata does; "General" cells are then shown as text.
                 values = extract_row_values(list(cells), preserve_formatting=True)
-                yield _trim([display_text(v) for v in values])
+                row = _trim([display_text(v) for v in values])
+                # Empty cells at the end of a data row are cells, as frictionless reads
+                # them (openpyxl gives them up to the sheet's width): not missing ones.
+                if row and len(row) < width:
+                    row += [""] * (width - len(row))
+                width = width or len(row)
+                yield row
         except ReadFailure:
             raise
         except Exception as exc:

@@ -21,7 +21,6 @@ from ckanext.opendatalocale.web import action_context
 dashboard = Blueprint("opendatalocale_dashboard", __name__, url_prefix="/territoire")
 
 FILTERS = ("epci", "kind", "band", "obliged_only", "schema", "q", "sort", "order")
-CONSOLIDATION_MAX_BYTES = 50 * 1024 * 1024  # per resource
 MAP_INDICATORS = ("level", "open", "obligation", "scdl", "conformity", "freshness")
 
 
@@ -193,66 +192,11 @@ def collectivite(slug: str, siren: str):
 
 
 def consolide(slug: str, schema: str):
-    """Consolidated CSV of every public conformant resource of ``schema`` (short name, e.g.
-    ``deliberations``) published for the territory's collectivités."""
-    from ckanext.opendatalocale.scdl.registry import get_registry, short_slug
+    """The territory's consolidated file of ``schema`` (short name, e.g. ``deliberations``), as
+    the consolidation job stored it (feature ``opendatalocale_consolidation``)."""
+    from ckanext.opendatalocale.consolidation.views import consolidated_csv
 
-    from .consolidate import consolidated_rows, to_csv
-
-    registry = get_registry()
-    name = next((n for n in registry.names() if short_slug(n) == schema or n == schema), None)
-    if name is None:
-        return tk.abort(404, tk._("Unknown schema"))
-    territory = _call("dashboard_territory_show", {"id": slug})
-    field_names = registry.get(name).field_names
-    sources = _conformant_sources(territory, name)
-    text = to_csv(consolidated_rows(sources, field_names), field_names)
-    return Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{schema}-{slug}.csv"'})
-
-
-def _conformant_sources(territory: dict[str, Any], name: str):
-    """Bytes of each conformant public resource (uploads read from storage, links through the
-    suite's HTTP client with its SSRF guard and size cap); unreachable ones are skipped."""
-    import logging
-
-    from ckanext.opendatalocale.conformity.jobs import SourceUnavailable, resource_chunks
-
-    from .indicators import fetch_datasets
-
-    conn = model.Session.connection()
-    sirens = [r.siren for r in store.territory_reference(conn, territory["rules"])]
-    resource_ids: list[str] = []
-    for datasets in fetch_datasets(conn, sirens).values():
-        for dataset in datasets:
-            if dataset.private:
-                continue
-            for resource in dataset.resources:
-                if (resource.schema_name == name and resource.conformity_status == "valid"
-                        and resource.id not in resource_ids):
-                    resource_ids.append(resource.id)
-    for resource_id in sorted(resource_ids):
-        resource = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
-        try:
-            data = _read_capped(resource_chunks(resource), CONSOLIDATION_MAX_BYTES)
-        except SourceUnavailable as error:
-            logging.getLogger(__name__).warning("consolidation skips %s: %s", resource_id, error.code)
-            continue
-        if data is None:
-            logging.getLogger(__name__).warning("consolidation skips %s: too large", resource_id)
-            continue
-        yield data
-
-
-def _read_capped(chunks, limit: int) -> bytes | None:
-    """The bytes, or None past ``limit`` (uploads are not capped upstream)."""
-    parts, size = [], 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
+    return consolidated_csv(slug, schema)
 
 
 def refresh_now(slug: str):
