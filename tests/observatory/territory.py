@@ -8,10 +8,11 @@ import datetime as dt
 from ckanext.opendatalocale.territories.reference import Collectivite
 
 DEP = "56"
-ARZON, BADEN, CARNAC, DAMGAN, NOYAL, FOUESNANT = ("210000001", "210000002", "210000003", "210000004",
-                                                 "210000005", "210000006")
-EPCI_1, EPCI_2 = "240000001", "240000002"
-QUIMPER = "210000029"  # the other territory (département 29), same band
+# SIRENs pass the Luhn check (the SCDL checks verify the SIRET of each row).
+ARZON, BADEN, CARNAC, DAMGAN, NOYAL, FOUESNANT = ("210000014", "210000022", "210000030", "210000048",
+                                                 "210000055", "210000063")
+EPCI_1, EPCI_2 = "240000000", "240000018"
+QUIMPER = "210000071"  # the other territory (département 29), same band
 
 
 def _commune(siren, name, population, epci, dep=DEP):

@@ -184,7 +184,7 @@ def territory_figures(reference: Iterable[Any], rows_by_schema: Mapping[str, Ite
     store's summary (sources, periods, last runs); ``hidden_datasets``: ids of datasets that
     must not count (private or deleted since the last consolidation)."""
     collectivites = {r.siren: _record(r) for r in reference}
-    summaries = {s.get("schema"): dict(s) for s in summary if s.get("schema")}
+    summaries = {s.get("schema_name"): dict(s) for s in summary if s.get("schema_name")}
     indicators: dict[str, Any] = {}
     charts = ResourceCharts()
     for indicator in INDICATORS:
@@ -214,11 +214,15 @@ def territory_figures(reference: Iterable[Any], rows_by_schema: Mapping[str, Ite
             "collectivites": collectivites, "indicators": indicators, "resources": charts.result()}
 
 
-SUMMARY_KEYS = ("rows", "rejects", "resources", "collectivites", "period", "last_run", "dataset", "dataset_title")
+SUMMARY_KEYS = ("schema_version", "rows", "rejects", "resources", "period_start", "period_end", "last_run",
+                "dataset_name", "dataset_id")
 
 
 def _public_summary(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the pages say about the consolidated set: its size, period, last run and dataset."""
     if not entry:
         return None
-    return {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
-            for k, v in entry.items() if k in SUMMARY_KEYS}
+    out = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
+           for k, v in entry.items() if k in SUMMARY_KEYS}
+    out["collectivites"] = len(entry.get("collectivites") or ())
+    return out

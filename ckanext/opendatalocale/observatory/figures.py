@@ -46,7 +46,7 @@ def _jsonable(value: Any) -> Any:
 def fingerprint(territory: Mapping[str, Any], summary: list[dict[str, Any]], hidden: frozenset[str]) -> str:
     basis = {"format": compute.FORMAT, "rules": territory.get("rules"),
              "modified": territory.get("modified"),
-             "runs": sorted((str(s.get("schema")), s.get("last_run")) for s in summary),
+             "runs": sorted((str(s.get("schema_name")), s.get("last_run")) for s in summary),
              "hidden": sorted(hidden)}
     return hashlib.sha1(json.dumps(_jsonable(basis), sort_keys=True).encode()).hexdigest()[:16]
 
@@ -88,7 +88,7 @@ def compute_territory(conn: sa.engine.Connection, territory: Mapping[str, Any], 
                       hidden: frozenset[str]) -> dict[str, Any]:
     store = _consolidation()
     reference = territories.territory_reference(conn, territory["rules"])
-    present = {s.get("schema") for s in summary}
+    present = {s.get("schema_name") for s in summary}
     rows = {i.schema: store.rows(conn, territory["slug"], i.schema) for i in INDICATORS if i.schema in present}
     figures = compute.territory_figures(reference, rows, summary, hidden)
     return _jsonable(figures)
