@@ -12,6 +12,8 @@ from ckanext.opendatalocale.territories.bands import BANDS_BY_CODE
 from . import charts
 from .definitions import ACTES_MATIERES, BY_KEY
 
+RANKING_SHOWN = 10  # rows of a ranking on the page; its CSV has them all
+
 
 def lang() -> str:
     return "fr" if (tk.h.lang() or "fr").startswith("fr") else "en"
@@ -101,10 +103,12 @@ def territory_sections(show: dict[str, Any]) -> list[dict[str, Any]]:
                 ("publishers", tk._("Publishing"), 0), ("q1", tk._("1st quartile"), decimals),
                 ("median", tk._("Median"), decimals), ("q3", tk._("3rd quartile"), decimals)], rows)})
         if item.get("ranking"):
-            rows = [{**row, "_href_name": _portrait_link(slug, row["siren"])} for row in item["ranking"]]
+            # Only the rows shown get a link (url_for costs; the CSV has every row, without links).
+            rows = [{**row, "_href_name": _portrait_link(slug, row["siren"])} if i < RANKING_SHOWN else row
+                    for i, row in enumerate(item["ranking"])]
             blocks.append({"table": table(f"{key}-classement", tk._("Ranking"), [
                 ("rank", tk._("Rank"), 0), ("name", tk._("Collectivité"), None), ("siren", "SIREN", None),
-                ("population", tk._("Population"), 0), ("value", info["unit"], decimals)], rows), "limit": 10})
+                ("population", tk._("Population"), 0), ("value", info["unit"], decimals)], rows), "limit": RANKING_SHOWN})
         sections.append({**info, "publishers": item["publishers"], "collectivites": item["collectivites"],
                          "value": totals.get("headline"), "year": totals.get("year"), "blocks": blocks})
     return sections

@@ -82,6 +82,15 @@ def observatory_territory_show(context, data_dict):
     tk.check_access("observatory_territory_show", context, data_dict)
     territory = _territory(data_dict)
     data = figures.territory_figures(_conn(), territory, cache())
+    # Band tables and rankings change only with the figures: kept beside them.
+    shown = cache().get(f"show:{territory['slug']}", data["fingerprint"])
+    if shown is None:
+        shown = _territory_show(territory, data)
+        cache().put(f"show:{territory['slug']}", data["fingerprint"], shown)
+    return shown
+
+
+def _territory_show(territory: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     indicators = []
     for indicator in INDICATORS:
         item = _indicator_summary(indicator.key, data["indicators"][indicator.key], data["collectivites"])
