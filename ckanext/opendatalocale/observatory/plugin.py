@@ -7,12 +7,15 @@ to it. Reads what ``opendatalocale_consolidation`` stores::
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.translation import SuiteTranslation
+
+log = logging.getLogger(__name__)
 
 
 @tk.blanket.actions
@@ -30,6 +33,9 @@ class ObservatoryPlugin(SuiteTranslation, p.SingletonPlugin):
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
+        if "opendatalocale_consolidation" not in (config.get("ckan.plugins") or ""):
+            # Without it there is no consolidated data: every page says nobody publishes.
+            log.warning("opendatalocale_observatory: enable opendatalocale_consolidation too")
 
     # IResourceView
 
