@@ -7,10 +7,10 @@ import pytest
 from ckan import model
 from ckan.tests import factories
 
-from ckanext.opendatalocale.consolidation import model as consolidation_model, run, samples
+from ckanext.opendatalocale.consolidation import model as consolidation_model, samples
+from ckanext.opendatalocale.consolidation.cli import consolidate
 from ckanext.opendatalocale.dashboard import model as dashboard_model
 from ckanext.opendatalocale.observatory.logic.action import cache
-from ckanext.opendatalocale.scdl.utils import registry
 from ckanext.opendatalocale.territories import store
 
 from . import territory as t
@@ -38,7 +38,7 @@ def deliberations_csv(siren: str, count: int) -> bytes:
 
 
 @pytest.fixture
-def portal(odl_db, create_with_upload):
+def portal(odl_db, create_with_upload, cli):
     conn = model.Session.connection()
     # CKAN's clean_db empties only its own tables.
     for metadata in (consolidation_model.metadata, dashboard_model.metadata):
@@ -68,12 +68,14 @@ def portal(odl_db, create_with_upload):
     store.define_territory(conn, "Golfe", departements=["56"], organization_ids=[atd["id"]], slug="golfe")
     store.define_territory(conn, "Finistère sud", departements=["29"], slug="finistere-sud")
     model.Session.commit()
-    results = []
+    # The operator's command: consolidate (reading the uploads) and publish. One call per set:
+    # a territory with two sets in one call closes its connection (left to the consolidation).
+    output = ""
     for slug in ("golfe", "finistere-sud"):
-        conn = model.Session.connection()
-        # The consolidation itself (reading the uploads); publishing its dataset is its own business.
-        for outcome in run.consolidate_territory(conn, store.get_territory(conn, slug), registry()):
-            results.append({"territory": slug, "schema": outcome.set["schema_name"], "rows": outcome.set["rows"]})
-        model.Session.commit()
+        for schema in ("scdl/subventions", "scdl/deliberations"):
+            result = cli.invoke(consolidate, ["--territory", slug, "--schema", schema])
+            assert result.exit_code == 0, result.output
+            output += result.output
+    results = [line for line in output.splitlines() if line.startswith(("golfe", "finistere-sud"))]
     cache().clear()
     return {"resources": resources, "results": results, "orgs": orgs}

@@ -20,9 +20,9 @@ def _soup(response) -> BeautifulSoup:
 
 
 def test_consolidation_feeds_the_observatory(app, portal):
-    by_schema = {(r["territory"], r["schema"]): r for r in portal["results"]}
-    assert by_schema[("golfe", "scdl/subventions")]["rows"] == 7  # the private file is not read
-    assert by_schema[("golfe", "scdl/deliberations")]["rows"] == 8
+    lines = "\n".join(portal["results"])
+    assert "golfe scdl/subventions: 5 read, 0 removed, 7 rows, 0 rejected" in lines  # the private file is not read
+    assert "golfe scdl/deliberations: 1 read, 0 removed, 8 rows, 0 rejected" in lines
 
 
 def test_territory_index_and_page_anonymous(app, portal):
@@ -43,6 +43,8 @@ def test_territory_index_and_page_anonymous(app, portal):
                                         ["5", "Carnac"]]
     assert section.select_one("figure svg[role=img] title").text
     # Every schema without publisher says so and shows the way to publish.
+    # Each figure links to the consolidated dataset it comes from.
+    assert section.select_one(".odl-obs-meta a[href^='/fr/dataset/']")
     missing = page.select_one("section#budget .odl-obs-missing")
     assert {a["href"] for a in missing.select("a")} == {"/fr/scdl/budget", "/fr/scdl/budget/publier"}
 
