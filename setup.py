@@ -61,6 +61,7 @@ setup(
             "opendatalocale_search = ckanext.opendatalocale.search.plugin:SearchPlugin",
             "opendatalocale_dashboard = ckanext.opendatalocale.dashboard.plugin:DashboardPlugin",
             "opendatalocale_linkcheck = ckanext.opendatalocale.linkcheck.plugin:LinkCheckPlugin",
+            "opendatalocale_observatory = ckanext.opendatalocale.observatory.plugin:ObservatoryPlugin",
             "opendatalocale_consolidation = ckanext.opendatalocale.consolidation.plugin:ConsolidationPlugin",
             "opendatalocale_scdl = ckanext.opendatalocale.scdl.plugin:ScdlPlugin",
             "opendatalocale_conformity = ckanext.opendatalocale.conformity.plugin:ConformityPlugin",

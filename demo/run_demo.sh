@@ -25,6 +25,7 @@ ckan opendatalocale territories define "Morbihan" --slug morbihan --dep 56 --org
 ckan jobs worker --burst                                     # conformity checks of uploaded and harvested files
 ckan opendatalocale dashboard refresh
 ckan opendatalocale consolidate                              # consolidated sets, published with DataStore rows
+ckan opendatalocale observatory refresh                      # the observatory's figures, cached
 # Jobs worker, harvest consumers and a harvest run every minute (var/demo/workers.log).
 bash demo/workers.sh "$venv" demo/demo.ini 60 > var/demo/workers.log 2>&1 &
 pids+=($!)
