@@ -55,17 +55,23 @@ def _site_expected(kind: str) -> list[str]:
     return str(tk.config.get(f"{PREFIX}expected_schemas.{kind}") or "").split()
 
 
+def _expected(territory: dict[str, Any] | None) -> dict[str, list[str]]:
+    chosen = ((territory or {}).get("settings") or {}).get("expected_schemas") or {}
+    return {kind: chosen.get(kind, _site_expected(kind)) for kind in KINDS}
+
+
 def _form_values(territory: dict[str, Any] | None) -> dict[str, Any]:
     """What the form shows: the posted values, else the territory's, else the defaults."""
     settings = (territory or {}).get("settings") or {}
-    chosen = settings.get("expected_schemas") or {}
     horizons = {**indicator_settings(tk.config).schema_horizons, **(settings.get("schema_horizons") or {})}
     if request.method == "POST":
         return {"name": request.form.get("name", ""), "slug": request.form.get("slug", ""),
                 "description": request.form.get("description", ""),
                 "perimeter": request.form.getlist("perimeter"),
                 "organizations": request.form.getlist("organizations"),
-                "expected": {kind: request.form.getlist(f"expected_{kind}") for kind in KINDS},
+                # None when the form did not show the boxes (a client posting only some fields).
+                "expected": ({kind: request.form.getlist(f"expected_{kind}") for kind in KINDS}
+                             if request.form.get("expected_shown") else None),
                 "horizons": {key[len("horizon__"):]: value for key, value in request.form.items()
                              if key.startswith("horizon__")}}
     territory = territory or {}
@@ -73,7 +79,7 @@ def _form_values(territory: dict[str, Any] | None) -> dict[str, Any]:
             "description": territory.get("description", ""),
             "perimeter": [item["value"] for item in territory.get("perimeter") or ()],
             "organizations": territory.get("organization_ids") or [],
-            "expected": {kind: chosen.get(kind, _site_expected(kind)) for kind in KINDS},
+            "expected": _expected(territory),
             "horizons": {name: str(days) for name, days in horizons.items()}}
 
 
@@ -84,12 +90,12 @@ def _payload(values: dict[str, Any]) -> dict[str, Any]:
     except ValueError as error:
         raise tk.ValidationError({"perimeter": [tk._("Unknown item: {value}").format(value=error)]})
     site_horizons = indicator_settings(tk.config).schema_horizons
-    expected = {kind: names for kind, names in values["expected"].items() if names != _site_expected(kind)}
+    expected = {kind: names for kind, names in (values["expected"] or {}).items() if names != _site_expected(kind)}
     horizons = {name: days for name, days in values["horizons"].items()
                 if str(days).strip() and str(site_horizons.get(name)) != str(days).strip()}
     return {"name": values["name"], "slug": values["slug"] or None, "description": values["description"],
-            **rules, "organizations": values["organizations"], "expected_schemas": expected,
-            "schema_horizons": horizons}
+            **rules, "organizations": values["organizations"], "schema_horizons": horizons,
+            **({"expected_schemas": expected} if values["expected"] is not None else {})}
 
 
 def _schema_names() -> list[str]:
@@ -108,7 +114,7 @@ def _render_form(territory: dict[str, Any] | None, values: dict[str, Any], error
     selected = [labels.get(value) or {"value": value, "name": value, "kind": value.partition(":")[0]}
                 for value in values["perimeter"]]
     return tk.render("dashboard/territory_form.html", {
-        "territory": territory, "values": values, "errors": errors or {}, "selected": selected,
+        "territory": territory, "values": {**values, "expected": values["expected"] or _expected(territory)}, "errors": errors or {}, "selected": selected,
         "results": results, "query": request.form.get("perimeter_q", ""), "kinds": KINDS,
         "schema_names": _schema_names(), "organizations": _organizations(values["organizations"]),
     }), status
@@ -172,8 +178,10 @@ def edit(slug: str):
 
 
 def delete(slug: str):
-    check_csrf()
     territory = _call("territory_show", {"id": slug})
+    if not _allowed("territory_delete", {"id": territory["id"]}):
+        return tk.abort(403, tk._("Only administrators of the territory's organisations can change it."))
+    check_csrf()
     _call("territory_delete", {"id": territory["id"]})
     tk.h.flash_success(tk._("Territory {name} deleted.").format(name=territory["name"]))
     return tk.redirect_to("opendatalocale_territories.index")

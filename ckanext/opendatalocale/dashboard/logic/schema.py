@@ -117,7 +117,7 @@ def _perimeter_required(key, data, errors, context) -> None:
     """After the fields: a territory needs at least one département, EPCI or collectivité."""
     if any(errors.get((field,)) for field in editing.RULE_KEYS):
         return
-    if not any(data.get((field,)) for field in editing.RULE_KEYS) and not context.get("keep_perimeter"):
+    if not any(data.get((field,)) for field in editing.RULE_KEYS):
         errors[("departements",)] = [tk._("Choose at least one département, EPCI or commune")]
 
 
@@ -142,8 +142,9 @@ def territory_create_schema() -> dict[str, Any]:
 
 
 def territory_update_schema() -> dict[str, Any]:
-    return {"id": [tk.get_validator("not_empty"), tk.get_validator("unicode_safe")],
-            **_fields(required=False), "__after": [_perimeter_required]}
+    # The perimeter left after an update merges the given rules with the current ones: the
+    # action checks that it is not empty.
+    return {"id": [tk.get_validator("not_empty"), tk.get_validator("unicode_safe")], **_fields(required=False)}
 
 
 def territory_reference_search_schema() -> dict[str, Any]:
