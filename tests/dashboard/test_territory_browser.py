@@ -13,7 +13,7 @@ from ckan.tests import factories
 
 from ckanext.opendatalocale.dashboard.model import territory_audit
 from ckanext.opendatalocale.territories import outlines, reference, store
-from tests.browser import CHROMIUM, SCREENSHOTS, SKIP_REASON, Page, png_size, serve_ckan
+from tests.browser import CHROMIUM, SCREENSHOTS, SKIP_REASON, Page, live_ckan, png_size
 
 from .conftest import PLUGINS
 
@@ -44,21 +44,7 @@ def reference_35_38(dashboard_db):
             "conformity_error_count": "0", "last_modified": recent}])
 
 
-@pytest.fixture
-def base(request, ckan_config, monkeypatch):
-    def set_site_url(url: str) -> None:
-        monkeypatch.setitem(ckan_config, "ckan.site_url", url)
-
-    with serve_ckan(set_site_url, lambda: request.getfixturevalue("app").app) as url:
-        yield url
-
-
-def _log_in(page: Page, base: str, user: dict) -> None:
-    page.goto(f"{base}/fr/user/login")
-    page.type("#field-login", user["name"])
-    page.type("#field-password", PASSWORD)
-    page.click("form:has(#field-password) button[type=submit]")
-    page.wait_for("!location.pathname.endsWith('/user/login') && document.readyState === 'complete'")
+base = pytest.fixture(live_ckan)
 
 
 def _define(page: Page, base: str, name: str, query: str, pick: str, org_id: str) -> None:
@@ -85,7 +71,7 @@ def test_an_atd_admin_defines_territories_in_the_browser(base, reference_35_38):
     admin = factories.User(password=PASSWORD)
     atd = factories.Organization(users=[{"name": admin["name"], "capacity": "admin"}])
     with Page(width=1280, height=1400) as page:
-        _log_in(page, base, admin)
+        page.log_in(base, admin["name"], PASSWORD)
         _define(page, base, "Ille-et-Vilaine", "ille-et", "departement:35", atd["id"])
         assert page.evaluate("location.pathname") == "/fr/territoire/ille-et-vilaine"
         assert _text(page, "h1") == "Ille-et-Vilaine"

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from ckanext.opendatalocale.cli import opendatalocale
 from ckanext.opendatalocale.dashboard import carte
 from ckanext.opendatalocale.dashboard import cli as _cli  # noqa: F401 - attaches the commands
+from ckanext.opendatalocale.dashboard.model import collectivite
 from ckanext.opendatalocale.territories import outlines, reference, store
 from tests.helpers import fixture_path
 
@@ -69,6 +70,7 @@ def test_the_map_core_draws_what_has_an_outline_and_grids_the_rest():
 @pytest.mark.usefixtures("with_plugins", "odl_db")
 def test_import_outlines_from_the_shipped_file_or_a_geojson(tmp_path):
     conn = model.Session.connection()
+    conn.execute(collectivite.delete())  # CKAN's clean_db leaves the suite's tables as they were
     store.import_reference(conn, reference.load_national().filter(dep={"29"}), "national")
     model.Session.commit()
 

@@ -10,23 +10,17 @@ from flask import Blueprint, request
 from ckanext.opendatalocale.csrf import check_csrf
 from ckanext.opendatalocale.territories import editing
 
+from ckanext.opendatalocale.web import action_context
+
 from .logic.schema import KINDS
+from .views import _call
 from .settings import PREFIX, indicator_settings
 
 territories = Blueprint("opendatalocale_territories", __name__, url_prefix="/territoire")
 
 
 def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None, "odl_origin": "web"}
-
-
-def _call(action: str, data: dict[str, Any]) -> Any:
-    try:
-        return tk.get_action(action)(_context(), data)
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Territory not found"))
-    except tk.NotAuthorized:
-        return tk.abort(403, tk._("Not authorised to see this page"))
+    return {**action_context(), "odl_origin": "web"}  # the audit tells the web from the API
 
 
 def _allowed(auth: str, data: dict[str, Any]) -> bool:
@@ -182,7 +176,7 @@ def delete(slug: str):
     if not _allowed("territory_delete", {"id": territory["id"]}):
         return tk.abort(403, tk._("Only administrators of the territory's organisations can change it."))
     check_csrf()
-    _call("territory_delete", {"id": territory["id"]})
+    tk.get_action("territory_delete")(_context(), {"id": territory["id"]})
     tk.h.flash_success(tk._("Territory {name} deleted.").format(name=territory["name"]))
     return tk.redirect_to("opendatalocale_territories.index")
 
