@@ -10,12 +10,14 @@ from click.testing import CliRunner
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.opendatalocale.cli import opendatalocale
-from ckanext.opendatalocale.dashboard import cli as _cli  # noqa: F401 - attaches the commands
+from ckanext.opendatalocale.cli import suite_group
+from ckanext.opendatalocale.dashboard import cli as feature_cli
 from ckanext.opendatalocale.dashboard import refresh
 from ckanext.opendatalocale.dashboard.model import territory_audit
 
 from .conftest import PLUGINS, settings
+
+opendatalocale = suite_group(*feature_cli.COMMANDS)
 
 pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS), pytest.mark.usefixtures("with_plugins")]
 

@@ -9,12 +9,14 @@ import pytest
 from ckan import model
 from click.testing import CliRunner
 
-from ckanext.opendatalocale.cli import opendatalocale
+from ckanext.opendatalocale.cli import suite_group
 from ckanext.opendatalocale.dashboard import carte
-from ckanext.opendatalocale.dashboard import cli as _cli  # noqa: F401 - attaches the commands
+from ckanext.opendatalocale.dashboard import cli as feature_cli
 from ckanext.opendatalocale.dashboard.model import collectivite
 from ckanext.opendatalocale.territories import outlines, reference, store
 from tests.helpers import fixture_path
+
+opendatalocale = suite_group(*feature_cli.COMMANDS)
 
 
 def test_the_shipped_outlines_cover_the_national_reference():
