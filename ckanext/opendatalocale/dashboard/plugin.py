@@ -26,7 +26,7 @@ def _auth_functions() -> dict:
 def _blueprints() -> list:
     from . import territory_views, views
 
-    return views.get_blueprints() + territory_views.get_blueprints()
+    return [views.dashboard, territory_views.territories]
 
 
 @tk.blanket.config_declarations

@@ -192,7 +192,3 @@ territories.add_url_rule("/nouveau", view_func=new, endpoint="new", methods=["GE
 territories.add_url_rule("/<slug>/modifier", view_func=edit, endpoint="edit", methods=["GET", "POST"])
 territories.add_url_rule("/<slug>/supprimer", view_func=delete, endpoint="delete", methods=["POST"])
 territories.add_url_rule("/<slug>/historique", view_func=history, endpoint="history")
-
-
-def get_blueprints():
-    return [territories]
