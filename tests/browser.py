@@ -57,6 +57,16 @@ def serve_ckan(set_site_url: Callable[[str], None], make_wsgi_app: Callable[[], 
         thread.join(timeout=10)
 
 
+def live_ckan(request, ckan_config, monkeypatch) -> Iterator[str]:
+    """Fixture body (``base = pytest.fixture(live_ckan)``): the test's CKAN app on a real port,
+    its site_url that address (the pages' scripts need it); yields the base URL."""
+    def set_site_url(url: str) -> None:
+        monkeypatch.setitem(ckan_config, "ckan.site_url", url)
+
+    with serve_ckan(set_site_url, lambda: request.getfixturevalue("app").app) as url:
+        yield url
+
+
 def _check_status(url: str) -> None:
     with urllib.request.urlopen(url, timeout=30) as response:  # the page itself must render
         assert response.status == 200, (url, response.status)
@@ -283,6 +293,14 @@ class Page:
         os.close(self._from_browser)
         self._log.close()
         shutil.rmtree(self._profile, ignore_errors=True)
+
+    def log_in(self, base: str, name: str, password: str) -> None:
+        """Through CKAN's login form, as a person would (French pages)."""
+        self.goto(f"{base}/fr/user/login")
+        self.type("#field-login", name)
+        self.type("#field-password", password)
+        self.click("form:has(#field-password) button[type=submit]")
+        self.wait_for("!location.pathname.endsWith('/user/login') && document.readyState === 'complete'")
 
     def __enter__(self) -> "Page":
         return self

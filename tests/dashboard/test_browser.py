@@ -95,10 +95,10 @@ def test_overview_map_and_matrix_in_chromium(app, morbihan):
         _assert_screenshot(f"{base}/fr/territoire/morbihan", "dashboard-overview-fr.png", 1280, 1600)
 
         carte = _dom(f"{base}/fr/territoire/morbihan/carte?indicator=level")
-        paths = carte.select("svg.odl-map path")
+        paths = carte.select("svg.odl-map path.odl-commune")
         assert len(paths) == 249
-        classes = [path["class"][0] for path in paths]
-        assert (classes.count("c-mid"), classes.count("c-none")) == (3, 246)  # bronze: one schema each
+        classes = [path["class"][1] for path in paths]
+        assert (classes.count("c-bronze"), classes.count("c-none")) == (3, 246)  # bronze: one schema each
         _assert_screenshot(f"{base}/fr/territoire/morbihan/carte?indicator=level", "dashboard-map-fr.png",
                            1280, 1400)
 

@@ -28,10 +28,10 @@ def test_pages(app, refreshed):
     assert not overview.find("form", action="/territoire/morbihan/actualiser")
 
     carte = BeautifulSoup(app.get("/territoire/morbihan/carte?indicator=obligation").body, "html.parser")
-    paths = carte.select("svg.odl-map path")
+    paths = carte.select("svg.odl-map path.odl-commune")
     assert len(paths) == 249
     # 57 obliged communes not open, 2 obliged and open, 190 not obliged.
-    classes = [p["class"][0] for p in paths]
+    classes = [p["class"][1] for p in paths]
     assert (classes.count("c-bad"), classes.count("c-good"), classes.count("c-neutral")) == (57, 2, 190)
 
     table = BeautifulSoup(app.get("/territoire/morbihan/collectivites?q=allaire").body, "html.parser")
@@ -112,6 +112,9 @@ def test_map_falls_back_to_a_table_without_outlines(app, refreshed):
     assert not page.select("svg.odl-map path")
     assert len(page.select(".odl-map-table tbody tr")) == 249
     assert "No commune outlines" in page.text or "Aucun contour" in page.text
+    # Without outlines, a square per commune, grouped by EPCI (15 EPCI hold the 249 communes).
+    assert len(page.select(".odl-grid a.odl-cell")) == 249
+    assert len(page.select(".odl-grid section")) == 15
 
 
 def test_a_conformant_file_without_data_row_says_so(app, refreshed):

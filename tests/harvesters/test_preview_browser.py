@@ -11,7 +11,7 @@ import json
 import pytest
 from ckan.tests import factories, helpers
 
-from tests.browser import CHROMIUM, SKIP_REASON, Page, png_size, serve_ckan
+from tests.browser import CHROMIUM, SKIP_REASON, Page, live_ckan, png_size
 from tests.harvesters.conftest import HARVEST_CONFIG_MARKS, HARVEST_PLUGINS, SUBVENTIONS_FIELDS
 from tests.helpers import fixture_path
 from tests.http_server import Reply
@@ -48,23 +48,11 @@ def page():
         yield opened
 
 
-@pytest.fixture
-def base(request, ckan_config, monkeypatch):
-    """CKAN on a real port, its site_url that address (the page's script needs it)."""
-    def set_site_url(url: str) -> None:
-        monkeypatch.setitem(ckan_config, "ckan.site_url", url)
-
-    with serve_ckan(set_site_url, lambda: request.getfixturevalue("app").app) as url:
-        yield url
+base = pytest.fixture(live_ckan)
 
 
 def _log_in(page: Page, base: str) -> None:
-    user = factories.Sysadmin(password=PASSWORD)
-    page.goto(f"{base}/fr/user/login")
-    page.type("#field-login", user["name"])
-    page.type("#field-password", PASSWORD)
-    page.click("form:has(#field-password) button[type=submit]")
-    page.wait_for("!location.pathname.endsWith('/user/login') && document.readyState === 'complete'")
+    page.log_in(base, factories.Sysadmin(password=PASSWORD)["name"], PASSWORD)
 
 
 def _open_the_form(page: Page, base: str) -> None:

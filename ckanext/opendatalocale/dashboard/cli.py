@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import ckan.plugins.toolkit as tk
 
-from ckanext.opendatalocale.territories import reference, store
+from ckanext.opendatalocale.territories import outlines, reference, store
 
 
 def _connection():
@@ -31,9 +31,9 @@ def territories() -> None:
               help="National file (collectivites.csv[.gz]) or a folder of extracts "
                    "(communes_XX.csv, epci_XX.csv...). Default: the file shipped with the suite.")
 @click.option("--geometry", type=click.Path(exists=True, path_type=Path),
-              help="GeoJSON of commune outlines (property code_insee).")
+              help="GeoJSON or TopoJSON of commune outlines (property code_insee).")
 @click.option("--shipped-outlines", is_flag=True,
-              help="Also load the commune outlines shipped with the suite (Morbihan, for the demo).")
+              help="Also load the commune and EPCI outlines shipped with the suite (whole country).")
 @click.option("--dep", "deps", multiple=True, help="Only these départements (repeatable).")
 @click.option("--population-vintage", type=int, help="Population vintage of an extract folder.")
 def import_(path: Path | None, geometry: Path | None, shipped_outlines: bool, deps: tuple[str, ...],
@@ -51,9 +51,37 @@ def import_(path: Path | None, geometry: Path | None, shipped_outlines: bool, de
     conn = _connection()
     count = store.import_reference(conn, ref, source)
     click.echo(tk._("{count} collectivités imported or updated.").format(count=count))
-    for outlines in filter(None, (geometry, reference.MORBIHAN_OUTLINES if shipped_outlines else None)):
-        matched = store.import_outlines(conn, reference.load_outlines(outlines))
-        click.echo(tk._("{count} commune outlines loaded.").format(count=matched))
+    for outlines_file in filter(None, (geometry, outlines.NATIONAL_OUTLINES if shipped_outlines else None)):
+        _load_outlines(conn, outlines_file, "code_insee")
+    _commit()
+
+
+def _load_outlines(conn, path: Path, code_property: str) -> None:
+    try:
+        communes, epci = outlines.read_outlines(path, communes_property=code_property)
+    except (ValueError, KeyError, OSError) as error:  # JSON errors are ValueErrors
+        raise click.ClickException(tk._("Cannot read the outlines in {path}: {error}").format(
+            path=path, error=error))
+    matched = store.import_outlines(conn, communes)
+    click.echo(tk._("{count} commune outlines loaded.").format(count=matched))
+    if epci:
+        matched = store.import_outlines(conn, epci, kind="epci")
+        click.echo(tk._("{count} EPCI outlines loaded.").format(count=matched))
+
+
+@territories.command("import-outlines")
+@click.option("--from", "source", default="shipped", show_default=True,
+              help="'shipped' (the suite's national outlines), or a GeoJSON FeatureCollection of "
+                   "communes or a TopoJSON with objects 'communes' and 'epci' (.gz accepted).")
+@click.option("--code-property", default="code_insee", show_default=True,
+              help="Property holding the commune's INSEE code (e.g. 'code' for Etalab's contours).")
+def import_outlines(source: str, code_property: str) -> None:
+    """Attach outlines to the collectivités already imported (run `territories import` first)."""
+    path = outlines.NATIONAL_OUTLINES if source == "shipped" else Path(source)
+    if not path.exists():
+        raise click.ClickException(tk._("No such file: {path}").format(path=path))
+    conn = _connection()
+    _load_outlines(conn, path, code_property)
     _commit()
 
 
@@ -66,18 +94,22 @@ def import_(path: Path | None, geometry: Path | None, shipped_outlines: bool, de
 @click.option("--org", "orgs", multiple=True, help="CKAN organisation name or id (repeatable).")
 @click.option("--description", default="")
 def define(name: str, slug: str | None, deps, epcis, sirens, orgs, description: str) -> None:
-    """Create or redefine a territory (same slug: rules replaced)."""
-    org_ids = []
-    for org in orgs:
-        try:
-            org_ids.append(tk.get_action("organization_show")({"ignore_auth": True}, {"id": org})["id"])
-        except tk.ObjectNotFound:
-            raise click.ClickException(tk._("Organisation not found: {org}").format(org=org))
-    conn = _connection()
-    territory = store.define_territory(conn, name, departements=deps, epci=epcis, sirens=sirens,
-                                       organization_ids=org_ids, slug=slug, description=description)
-    members = store.territory_reference(conn, territory["rules"])
-    _commit()
+    """Create or redefine a territory (same slug: rules replaced), through the territory
+    actions: same validation and an audit row (origin "cli")."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    context = {"ignore_auth": True, "user": site_user, "odl_origin": "cli"}
+    slug = slug or store.slugify(name)
+    payload = {"name": name, "slug": slug, "description": description, "departements": list(deps),
+               "epci": list(epcis), "sirens": list(sirens), "organizations": list(orgs)}
+    existing = store.get_territory(_connection(), slug)
+    try:
+        if existing:
+            territory = tk.get_action("territory_update")(context, {**payload, "id": existing["id"]})
+        else:
+            territory = tk.get_action("territory_create")(context, payload)
+    except tk.ValidationError as error:
+        raise click.ClickException(tk._("Territory not saved: {errors}").format(errors=error.error_summary))
+    members = store.territory_reference(_connection(), territory["rules"])
     click.echo(tk._("Territory {slug}: {count} collectivités.").format(slug=territory["slug"],
                                                                       count=len(members)))
 

@@ -42,7 +42,25 @@ territory = sa.Table(
     sa.Column("rules", JSONB, nullable=False, server_default="{}"),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("modified", sa.DateTime, nullable=False),
+    # {"expected_schemas": {kind: [schema, ...]}, "schema_horizons": {schema: days}}: what
+    # this territory expects instead of the site's configuration (migration 0004).
+    sa.Column("settings", JSONB, nullable=False, server_default="{}"),
 )
+
+# Append-only: who changed a territory, when, from where, and what (field: [before, after];
+# a deletion keeps the whole definition, so it can be recreated) (migration 0004).
+territory_audit = sa.Table(
+    "odl_territory_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("territory_id", sa.Text, nullable=False),
+    sa.Column("slug", sa.Text, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # create, update, delete
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False),  # web, api, cli
+    sa.Column("changes", JSONB, nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+)
+sa.Index("odl_territory_audit_idx", territory_audit.c.territory_id, territory_audit.c.created)
 
 # Append-only: the current decision is the latest row of a SIREN, older rows are the history.
 obligation_override = sa.Table(

@@ -13,22 +13,22 @@ def _members(*modules) -> dict:
 
 
 def _actions() -> dict:
-    from .logic import action, programme
+    from .logic import action, programme, territory
 
-    return _members(action, programme)
+    return _members(action, programme, territory)
 
 
 def _auth_functions() -> dict:
-    from .logic import auth, programme_auth
+    from .logic import auth, programme_auth, territory_auth
 
-    return _members(auth, programme_auth)
+    return _members(auth, programme_auth, territory_auth)
 
 
 def _blueprints() -> list:
+    from . import territory_views, views
     from .programme_views import programme
-    from .views import dashboard
 
-    return [dashboard, programme]
+    return [views.dashboard, territory_views.territories, programme]
 
 
 @guard.checked_actions
@@ -47,6 +47,7 @@ class DashboardPlugin(SuiteTranslation, p.SingletonPlugin):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "opendatalocale_dashboard")
 
     def get_commands(self):
         from ckanext.opendatalocale.cli import suite_group

@@ -14,6 +14,7 @@ from ckanext.opendatalocale.territories.obligation import DEFAULT_RULES, Obligat
 
 from . import availability, indicators, usage
 from .model import snapshot, territory_kpi
+from .settings import with_territory_settings
 
 
 def month_of(now: dt.datetime) -> dt.date:
@@ -27,6 +28,7 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     stay as history). Returns the territory KPIs."""
     now = now or dt.datetime.utcnow()
     month = month_of(now)
+    settings = with_territory_settings(settings, territory.get("settings"))
     reference = store.territory_reference(conn, territory["rules"])
     sirens = [record.siren for record in reference]
     overrides = store.current_overrides(conn, territory["id"], sirens)

@@ -1,6 +1,7 @@
 """Dashboard settings read from CKAN's config (glue: the cores take plain values)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 from ckanext.opendatalocale.territories.obligation import ObligationRules
@@ -19,12 +20,7 @@ def _latest_versions() -> dict[str, str]:
 
 def expected_schemas(config: Mapping[str, Any]) -> list[str]:
     """Every schema expected of any kind of collectivité (matrix columns, filter choices)."""
-    names: list[str] = []
-    for kind in ("commune", "epci", "departement", "region"):
-        for name in str(config.get(f"{PREFIX}expected_schemas.{kind}") or "").split():
-            if name not in names:
-                names.append(name)
-    return names
+    return territory_expected_schemas(config, {})
 
 
 def indicator_settings(config: Mapping[str, Any]) -> Settings:
@@ -46,6 +42,26 @@ def usage_tracking(config: Mapping[str, Any]) -> bool:
     import ckan.plugins as p
 
     return p.plugin_loaded("tracking")
+
+
+def with_territory_settings(settings: Settings, overrides: Mapping[str, Any] | None) -> Settings:
+    """The site's settings with what a territory chose instead: its expected schemas per kind
+    of collectivité (kinds it leaves out keep the site's) and its freshness horizons."""
+    overrides = overrides or {}
+    expected = {**settings.expected_schemas,
+                **{kind: tuple(names) for kind, names in (overrides.get("expected_schemas") or {}).items()}}
+    horizons = {**settings.schema_horizons, **(overrides.get("schema_horizons") or {})}
+    return replace(settings, expected_schemas=expected, schema_horizons=horizons)
+
+
+def territory_expected_schemas(config: Mapping[str, Any], territory: Mapping[str, Any]) -> list[str]:
+    """Every schema the territory expects of any kind (matrix columns, filter choices)."""
+    chosen = (territory.get("settings") or {}).get("expected_schemas") or {}
+    names: list[str] = []
+    for kind in ("commune", "epci", "departement", "region"):
+        kind_names = chosen[kind] if kind in chosen else str(config.get(f"{PREFIX}expected_schemas.{kind}") or "").split()
+        names += [name for name in kind_names if name not in names]
+    return names
 
 
 def obligation_rules(config: Mapping[str, Any]) -> ObligationRules:

@@ -12,17 +12,15 @@ from flask import Blueprint, Response, request
 from ckanext.opendatalocale.csrf import check_csrf
 from ckanext.opendatalocale.territories import store
 from ckanext.opendatalocale.territories.bands import BANDS
-from ckanext.opendatalocale.territories.reference import geometry_to_svg_paths
 
 from . import refresh, table
 from .model import snapshot
-from .settings import expected_schemas
+from .settings import territory_expected_schemas
 from ckanext.opendatalocale.web import action_context
 
 dashboard = Blueprint("opendatalocale_dashboard", __name__, url_prefix="/territoire")
 
 FILTERS = ("epci", "kind", "band", "obliged_only", "schema", "q", "sort", "order")
-MAP_INDICATORS = ("level", "open", "obligation", "scdl", "conformity", "freshness")
 
 
 def _call(action: str, data: dict[str, Any]) -> Any:
@@ -48,7 +46,7 @@ def _common(slug: str) -> dict[str, Any]:
             s.territory_id == territory["id"], s.month == month, s.kind == "epci")
         .order_by(s.name_key))]
     return {"territory": territory, "filters": _filters(), "epcis": epcis, "bands": BANDS,
-            "schemas": expected_schemas(tk.config)}
+            "schemas": territory_expected_schemas(tk.config, territory)}
 
 
 def overview(slug: str):
@@ -66,43 +64,25 @@ def overview(slug: str):
     return tk.render("dashboard/overview.html", {**data, "series": series})
 
 
-def _map_value(row: dict[str, Any], indicator: str) -> str:
-    """A colour class for the choropleth."""
-    if indicator == "open":
-        return "c-good" if row["open"] else "c-none"
-    if indicator == "obligation":
-        if not row["obliged"]:
-            return "c-neutral"
-        return "c-good" if row["open"] else "c-bad"
-    if indicator == "level":
-        return {"gold": "c-best", "silver": "c-good", "bronze": "c-mid", "none": "c-none"}[row["level"]]
-    ratio = {"scdl": row["scdl"]["coverage"], "conformity": row["conformity"],
-             "freshness": row["freshness"]}[indicator]
-    rate = ratio.get("rate")
-    if rate is None:
-        return "c-none"
-    return "c-best" if rate >= 0.99 else "c-good" if rate >= 0.5 else "c-mid" if rate > 0 else "c-bad"
-
-
 def carte(slug: str):
-    data = _common(slug)
-    indicator = request.args.get("indicator", "level")
-    if indicator not in MAP_INDICATORS:
-        indicator = "level"
+    from . import carte as mapping
     from .logic.action import filters_of
 
-    _, rows = refresh.list_rows(model.Session.connection(), data["territory"]["id"],
-                                **filters_of({**_filters(), "kind": "commune"}))
-    outlines = store.geometries(model.Session.connection(), [r["siren"] for r in rows])
-    paths = geometry_to_svg_paths(outlines, 800, 600, padding=5) if outlines else {}
-    shapes = [{"row": r, "d": paths[r["insee"]], "css": _map_value(r, indicator)}
-              for r in rows if r["insee"] in paths]
-    legend: dict[str, int] = {}
-    for shape in shapes:
-        legend[shape["css"]] = legend.get(shape["css"], 0) + 1
-    return tk.render("dashboard/carte.html", {**data, "indicator": indicator, "shapes": shapes,
-                                              "rows": rows, "indicators": MAP_INDICATORS,
-                                              "legend": legend})
+    data = _common(slug)
+    indicator = request.args.get("indicator", "level")
+    if indicator not in mapping.INDICATORS:
+        indicator = "level"
+    conn = model.Session.connection()
+    _, rows = refresh.list_rows(conn, data["territory"]["id"], **filters_of({**_filters(), "kind": "commune"}))
+    sirens = [r["siren"] for r in rows]
+    epci_sirens = {r["epci_siren"] for r in rows if r.get("epci_siren")}
+    drawing = mapping.build(rows, store.geometries(conn, sirens), store.geometries(conn, epci_sirens, kind="epci"),
+                            indicator)
+    epci_names = dict(data["epcis"])
+    groups = mapping.grid(drawing["missing"], epci_names, indicator, tk._("No EPCI of the territory"))
+    return tk.render("dashboard/carte.html", {**data, "indicator": indicator, "rows": rows, "drawing": drawing,
+                                              "groups": groups, "epci_names": epci_names,
+                                              "indicators": mapping.INDICATORS})
 
 
 def collectivites(slug: str):

@@ -269,13 +269,16 @@ def _polygons(geometry: Mapping[str, Any]) -> list[list[list[list[float]]]]:
 
 def geometry_to_svg_paths(features: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]],
                           width: float, height: float, *, padding: float = 0.0,
-                          precision: int = 1, code_property: str = "code_insee") -> dict[str, str]:
+                          precision: int = 1, code_property: str = "code_insee",
+                          bounds: tuple[float, float, float, float] | None = None) -> dict[str, str]:
     """SVG path data (``d`` attributes) for each outline, fitted into width × height.
 
     ``features`` is ``{code: geometry}`` (as from :func:`load_outlines`) or GeoJSON features.
     The projection is equirectangular with longitudes scaled by the cosine of the mean
     latitude, which keeps shapes right at the scale of a département; north is up and the
-    aspect ratio is kept (the drawing is centred in the box).
+    aspect ratio is kept (the drawing is centred in the box). ``bounds`` (min lon, min lat,
+    max lon, max lat) frames the drawing instead of the outlines' own extent, so that two
+    calls (communes, then EPCI reaching beyond them) share one projection.
     """
     if isinstance(features, Mapping):
         geometries = dict(features)
@@ -285,10 +288,12 @@ def geometry_to_svg_paths(features: Mapping[str, Mapping[str, Any]] | Iterable[M
     points = [pt for _, polygon in rings for ring in polygon for pt in ring]
     if not points:
         return {}
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    x0, x1 = min(lons) * kx, max(lons) * kx
-    y0, y1 = min(lats), max(lats)
+    if bounds is None:
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        bounds = (min(lons), min(lats), max(lons), max(lats))
+    kx = math.cos(math.radians((bounds[1] + bounds[3]) / 2))
+    x0, x1 = bounds[0] * kx, bounds[2] * kx
+    y0, y1 = bounds[1], bounds[3]
     inner_w, inner_h = width - 2 * padding, height - 2 * padding
     scale = min(inner_w / ((x1 - x0) or 1), inner_h / ((y1 - y0) or 1))
     offset_x = padding + (inner_w - (x1 - x0) * scale) / 2

@@ -48,12 +48,14 @@ def import_reference(conn: sa.engine.Connection, reference: Reference | Iterable
 
 
 def import_outlines(conn: sa.engine.Connection, outlines: Mapping[str, Mapping[str, Any]],
-                    batch: int = 500) -> int:
-    """Attach GeoJSON geometries ``{insee: geometry}`` to the communes; returns matches."""
+                    batch: int = 500, kind: str = "commune") -> int:
+    """Attach GeoJSON geometries to the communes (``{insee: geometry}``) or, with
+    ``kind="epci"``, to the EPCI (``{siren: geometry}``); returns matches."""
+    key = {"commune": "insee", "epci": "siren"}[kind]
     statement = sa.text(
         "UPDATE odl_collectivite AS c SET geometry = v.geometry "
         "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(insee text, geometry jsonb) "
-        "WHERE c.kind = 'commune' AND c.insee = v.insee")
+        f"WHERE c.kind = '{kind}' AND c.{key} = v.insee")
     items = [{"insee": insee, "geometry": geometry} for insee, geometry in outlines.items()]
     matched = 0
     for start in range(0, len(items), batch):
@@ -141,12 +143,14 @@ def territory_reference(conn: sa.engine.Connection, rules: Mapping[str, Any]) ->
                                                                    r.kind != "epci", r.name))))
 
 
-def geometries(conn: sa.engine.Connection, sirens: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``{insee: geometry}`` of those communes that have an outline."""
-    rows = conn.execute(sa.select(collectivite.c.insee, collectivite.c.geometry).where(
-        collectivite.c.siren.in_(list(sirens)),
+def geometries(conn: sa.engine.Connection, sirens: Iterable[str], kind: str = "commune") -> dict[str, dict[str, Any]]:
+    """``{insee: geometry}`` of those communes that have an outline (``{siren: geometry}``
+    with ``kind="epci"``)."""
+    key = collectivite.c.insee if kind == "commune" else collectivite.c.siren
+    rows = conn.execute(sa.select(key, collectivite.c.geometry).where(
+        collectivite.c.siren.in_(list(sirens)), collectivite.c.kind == kind,
         sa.func.jsonb_typeof(collectivite.c.geometry) == "object"))
-    return {insee: geometry for insee, geometry in rows if insee}
+    return {code: geometry for code, geometry in rows if code}
 
 
 def add_override(conn: sa.engine.Connection, siren: str, status: str, reason: str, author: str, *,

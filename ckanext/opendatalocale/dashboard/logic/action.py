@@ -35,7 +35,7 @@ def _territory(data_dict: dict[str, Any]) -> dict[str, Any]:
 def _public_territory(territory: dict[str, Any]) -> dict[str, Any]:
     return {"id": territory["id"], "slug": territory["slug"], "name": territory["name"],
             "description": territory["description"], "rules": territory["rules"],
-            "organization_ids": territory["organization_ids"]}
+            "organization_ids": territory["organization_ids"], "settings": territory.get("settings") or {}}
 
 
 def _strip_kpis(kpis: dict[str, Any] | None, member: bool) -> dict[str, Any] | None:
