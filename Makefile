@@ -71,8 +71,8 @@ test-suite:
 test-core:
 	CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) bash scripts/init_db.sh $(VENV) test.ini
 	cd $$($(VENV)/bin/python -c 'import ckan, os; print(os.path.dirname(os.path.dirname(ckan.__file__)))') && \
-	PYTHONPATH=$(CURDIR) CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(CURDIR)/$(VENV)/bin/pytest --ckan-ini=$(CURDIR)/test.ini \
-		$(CORE_SEARCH_TESTS) $(CORE_SEARCH_DESELECT) -p tests.core_contract \
+	PYTHONPATH=$(CURDIR)/tests CKAN_SQLALCHEMY_URL=$(PG_URL)/$(TEST_DB) $(CURDIR)/$(VENV)/bin/pytest --ckan-ini=$(CURDIR)/test.ini \
+		$(CORE_SEARCH_TESTS) $(CORE_SEARCH_DESELECT) -p core_contract \
 		-p no:cacheprovider -W ignore::DeprecationWarning \
 		-q $(PYTEST_ARGS)
 
