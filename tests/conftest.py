@@ -24,19 +24,18 @@ def odl_db(clean_db, clean_index, migrate_db_for):
     CKAN's first ``clean_db`` of a session drops every table, the plugins'
     included, so the suite's migrations are applied again here.
     """
-    import sys
-
     import ckan.model as model
     import ckan.plugins as plugins
 
-    if "ckanext.harvest.model" in sys.modules:
-        # Once imported, ckanext-harvest's models hang off CKAN's own metadata
-        # (a dataset purge then queries harvest_object): their tables must exist.
-        # Only those: after CKAN's first clean_db that metadata also holds
-        # reflected plugin tables, which the plugins' migrations create.
-        harvest_tables = [table for name, table in model.meta.metadata.tables.items()
-                          if name.startswith("harvest")]
-        model.meta.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
+    # ckanext-harvest's models hang off CKAN's own metadata once imported (a
+    # dataset purge then queries harvest_object), and whether an earlier test
+    # imported them depends on the order: import them always, create their
+    # tables always. Only those: after CKAN's first clean_db that metadata also
+    # holds reflected plugin tables, which the plugins' migrations create.
+    import ckanext.harvest.model  # noqa: F401
+
+    harvest_tables = [table for name, table in model.meta.metadata.tables.items() if name.startswith("harvest")]
+    model.meta.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
 
     for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity",
                    "opendatalocale_linkcheck", "opendatalocale_convert", "opendatalocale_consolidation"):

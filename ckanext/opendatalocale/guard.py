@@ -33,7 +33,8 @@ def _refuse_nul() -> Any:
     import ckan.plugins.toolkit as tk
 
     values = [request.path, list(request.args.lists()), request.view_args or {}]
-    if request.method in ("POST", "PUT", "PATCH"):
+    # CKAN's tracking middleware reads /_tracking's raw body itself, after the view.
+    if request.method in ("POST", "PUT", "PATCH") and request.path != "/_tracking":
         values.append(list(request.form.lists()))
         values.append(request.get_json(silent=True))
     if not _has_nul(values):
@@ -75,6 +76,16 @@ STRUCTURED_PARAMETERS = frozenset({"config"})
 MAX_VALUE_CHARS = 10_000
 
 
+def structured(*names: str) -> Any:
+    """Decorator: these parameters of the action take lists or objects (its own
+    schema validates them); the shape check leaves them alone."""
+    def mark(action: Any) -> Any:
+        action.odl_structured = frozenset(names)
+        return action
+
+    return mark
+
+
 def _checked(action: Any) -> Any:
     """``action`` refusing, with a ValidationError (409), a list or object where
     a single value is expected, and values too long to be any identifier or text;
@@ -83,12 +94,14 @@ def _checked(action: Any) -> Any:
 
     import ckan.plugins.toolkit as tk
 
+    allowed = STRUCTURED_PARAMETERS | getattr(action, "odl_structured", frozenset())
+
     @functools.wraps(action)
     def checked(context: Any, data_dict: Any = None) -> Any:
         errors = {}
         data_dict = dict(data_dict or {})
         for key, value in data_dict.items():
-            if key in STRUCTURED_PARAMETERS or key.startswith("__"):
+            if key in allowed or key.startswith("__"):
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 data_dict[key] = str(value)  # as a query string would send it: ids are text

@@ -88,6 +88,8 @@ def _page_numbers(requests: list[RecordedRequest]) -> list[str]:
 
 
 @pytest.mark.ckan_config("ckanext.opendatalocale.harvest.preview_timeout", "1.5")
+# Called outside a request, the action answers in the site's language.
+@pytest.mark.ckan_config("ckan.locale_default", "fr")
 def test_a_slow_source_gives_the_datasets_read_before_the_deadline(fault_server):
     _slow_datagouv(fault_server, delay=0.4)
     user = factories.Sysadmin()
@@ -109,6 +111,8 @@ def test_a_slow_source_gives_the_datasets_read_before_the_deadline(fault_server)
 
 
 @pytest.mark.ckan_config("ckanext.opendatalocale.harvest.preview_timeout", "0.3")
+# Called outside a request, the action answers in the site's language.
+@pytest.mark.ckan_config("ckan.locale_default", "fr")
 def test_a_source_too_slow_for_a_first_dataset_is_an_error(fault_server):
     _slow_datagouv(fault_server, delay=0.45)
     user = factories.Sysadmin()

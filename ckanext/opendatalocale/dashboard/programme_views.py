@@ -68,14 +68,14 @@ def action_log(slug: str, siren: str):
 def reminders(slug: str):
     """Step 1 (GET): the collectivités matching the table's filters, to tick, and the common
     text. Step 2 (POST preview): each message. Step 3 (POST send): sent once per token."""
+    if request.method == "POST":
+        check_csrf()  # first: a forged post learns nothing, not even whether the territory exists
     data = _common(slug)
     territory = data["territory"]
     if not territory["is_admin"]:
         return tk.abort(403, tk._("Only administrators of the territory's organisations can send reminders."))
     form = request.form
     step = form.get("step") if request.method == "POST" else None
-    if request.method == "POST":
-        check_csrf()
     payload = {"id": slug, **data["filters"], "subject": form.get("subject", ""), "intro": form.get("intro", "")}
     if step in ("preview", "send"):
         payload["sirens"] = form.getlist("siren")
@@ -106,12 +106,22 @@ def reminders(slug: str):
         "intro": form.get("intro") or texts.default_intro(_lang())})
 
 
-def _report(slug: str, year: int) -> tuple[dict[str, Any], dict[str, Any]]:
+# The report's print palette for levels (the legend in rapport.html uses the same classes).
+REPORT_LEVEL_CLASSES = {"gold": "c-best", "silver": "c-good", "bronze": "c-mid", "none": "c-none"}
+
+
+def _year(text: str) -> int:
+    """The year of a report URL; anything else is a page that does not exist (never a 500)."""
+    if not (len(text) == 4 and text.isdigit()):
+        return tk.abort(404, tk._("No report for this year."))
+    return int(text)
+
+
+def _report(slug: str, year_text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    year = _year(year_text)
     from ckanext.opendatalocale.territories import store
     from ckanext.opendatalocale.territories.reference import geometry_to_svg_paths
     from ckan import model
-
-    from .views import _map_value
 
     data = _common(slug)
     report = _run("dashboard_report_show", {"id": slug, "year": year})
@@ -119,18 +129,18 @@ def _report(slug: str, year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     if not report.get("empty"):
         outlines = store.geometries(model.Session.connection(), [r["siren"] for r in report["map_rows"]])
         paths = geometry_to_svg_paths(outlines, 800, 600, padding=5) if outlines else {}
-        shapes = [{"row": r, "d": paths[r["insee"]], "css": _map_value(r, "level")}
+        shapes = [{"row": r, "d": paths[r["insee"]], "css": REPORT_LEVEL_CLASSES.get(r["level"], "c-none")}
                   for r in report["map_rows"] if r["insee"] in paths]
     return data, {**data, "report": report, "shapes": shapes, "year": year,
                   "pdf_enabled": tk.asbool(tk.config.get("ckanext.opendatalocale.dashboard.report_pdf", True))}
 
 
-def report_page(slug: str, year: int):
+def report_page(slug: str, year: str):
     _data, context = _report(slug, year)
     return tk.render("dashboard/rapport.html", {**context, "for_pdf": False})
 
 
-def report_pdf(slug: str, year: int):
+def report_pdf(slug: str, year: str):
     _data, context = _report(slug, year)
     if not context["pdf_enabled"]:
         return tk.abort(404, tk._("The PDF report is not enabled on this portal."))
@@ -162,6 +172,6 @@ programme.add_url_rule("/<slug>/collectivite/<siren>/exclusion", view_func=exclu
 programme.add_url_rule("/<slug>/collectivite/<siren>/actions", view_func=action_log, endpoint="action_log",
                        methods=["POST"])
 programme.add_url_rule("/<slug>/rapport", view_func=report_index, endpoint="report_index")
-programme.add_url_rule("/<slug>/rapport/<int:year>", view_func=report_page, endpoint="report")
-programme.add_url_rule("/<slug>/rapport/<int:year>.pdf", view_func=report_pdf, endpoint="report_pdf")
+programme.add_url_rule("/<slug>/rapport/<year>", view_func=report_page, endpoint="report")
+programme.add_url_rule("/<slug>/rapport/<year>.pdf", view_func=report_pdf, endpoint="report_pdf")
 programme.add_url_rule("/<slug>/liens/verifier", view_func=check_links, endpoint="check_links", methods=["POST"])

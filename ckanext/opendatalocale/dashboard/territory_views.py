@@ -163,6 +163,8 @@ def new():
 
 
 def edit(slug: str):
+    if request.method == "POST":
+        check_csrf()  # first: a forged post learns nothing, not even whether the territory exists
     territory = _call("territory_show", {"id": slug})
     if not _allowed("territory_update", {"id": territory["id"]}):
         return tk.abort(403, tk._("Only administrators of the territory's organisations can change it."))
@@ -172,10 +174,10 @@ def edit(slug: str):
 
 
 def delete(slug: str):
+    check_csrf()  # first: a forged post learns nothing, not even whether the territory exists
     territory = _call("territory_show", {"id": slug})
     if not _allowed("territory_delete", {"id": territory["id"]}):
         return tk.abort(403, tk._("Only administrators of the territory's organisations can change it."))
-    check_csrf()
     tk.get_action("territory_delete")(_context(), {"id": territory["id"]})
     tk.h.flash_success(tk._("Territory {name} deleted.").format(name=territory["name"]))
     return tk.redirect_to("opendatalocale_territories.index")

@@ -92,10 +92,10 @@ def _unreadable(url: str, detail: dict[str, str]) -> SourceError:
     return error
 
 
-def _xls_rows(data: bytes, limit: int, url: str) -> tuple[list[str], list[dict[str, str]]]:
-    """An Excel 97-2003 workbook's first sheet, through the converter's table reader (xlrd)."""
+def _sheet_rows(data: bytes, limit: int, url: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The first sheet of an XLS (xlrd) or ODS workbook, through the converter's table reader."""
     try:
-        table = read_table(data, "source.xls")
+        table = read_table(data)
     except ConvertError as error:
         raise _unreadable(url, {"fr": error.message_fr, "en": error.message_en}) from error
     return table.headers, [{name: readers.display_text(cells[i]).strip() for i, name in enumerate(table.headers)}
@@ -140,15 +140,18 @@ def fetch(record: dict[str, Any], client: HttpClient) -> dict[str, Any]:
         if sample.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
             raise SourceError("source.unexpected", url=entry["url"], detail="HTML")
         spool.seek(0)
-        if sample.startswith(OLE_MAGIC):
-            # xlrd reads a whole workbook; the size cap already bounds it.
-            fmt = "XLS"
-            header, rows = _xls_rows(spool.read(), SAMPLE_ROWS, entry["url"])
+        try:
+            fmt = "XLS" if sample.startswith(OLE_MAGIC) else readers.sniff_format(sample, spool).upper()
+        except readers.ReadFailure as failure:
+            raise unreadable(entry["url"], failure) from failure
+        spool.seek(0)
+        if fmt in ("XLS", "ODS"):
+            # Whole-workbook formats (xlrd, ODF), already bounded by the size cap:
+            # the converter's reader also finds the header below title rows.
+            header, rows = _sheet_rows(spool.read(), SAMPLE_ROWS, entry["url"])
         else:
             header, rows = read_rows(spool, limit=SAMPLE_ROWS, url=entry["url"],
                                      check=lambda: client.check_deadline(entry["url"]))
-            spool.seek(0)
-            fmt = readers.sniff_format(sample, spool).upper()
     sirets = [row.get(col) for row in rows for col in SIRET_COLUMNS if row.get(col)]
     return {**record, "sha256": digest.hexdigest(), "format": fmt, "header": header,
             "sirets": sorted(set(sirets))[:20]}

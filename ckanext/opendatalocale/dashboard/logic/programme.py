@@ -8,6 +8,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.dashboard import programme, refresh, reminders
 from ckanext.opendatalocale.dashboard.logic.action import _conn, _member_siren, _territory, filters_of
 
@@ -132,6 +133,7 @@ def preview(territory: dict[str, Any], data_dict: dict[str, Any]) -> list[dict[s
 
 
 @tk.side_effect_free
+@guard.structured("sirens")
 def dashboard_reminder_preview(context, data_dict):
     """The reminder each collectivité would receive, and a fresh token to send them once.
 
@@ -145,6 +147,7 @@ def dashboard_reminder_preview(context, data_dict):
     return {"token": uuid.uuid4().hex, "messages": preview(territory, data_dict)}
 
 
+@guard.structured("sirens")
 def dashboard_reminder_send(context, data_dict):
     """Send the reminders by e-mail (background job), once per token.
 

@@ -162,8 +162,19 @@ def _kinds_validator(value: Any, context: dict[str, Any]) -> list[str]:
     return kinds
 
 
+MAX_OFFSET = 1_000_000
+
+
+def offset_validator(value: Any, context: dict[str, Any]) -> int:
+    """A paging offset: a whole number a database can take (a huge one is bad input, not a 500)."""
+    value = tk.get_validator("natural_number_validator")(value, context)
+    if int(value) > MAX_OFFSET:
+        raise tk.Invalid(tk._("Must be at most {max}").format(max=MAX_OFFSET))
+    return int(value)
+
+
 def territory_audit_list_schema() -> dict[str, Any]:
     v = tk.get_validator
     return {"id": [v("not_empty"), v("unicode_safe")],
-            "offset": [v("default")(0), v("natural_number_validator")],
+            "offset": [v("default")(0), offset_validator],
             "limit": [v("default")(50), v("natural_number_validator"), v("limit_to_configured_maximum")("", 500)]}

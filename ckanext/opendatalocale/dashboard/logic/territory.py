@@ -8,6 +8,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.territories import editing, store
 
 from . import schema
@@ -69,6 +70,7 @@ def dictize(row: dict[str, Any], with_perimeter: bool = True) -> dict[str, Any]:
     return result
 
 
+@guard.structured("departements", "epci", "sirens", "organizations", "expected_schemas", "schema_horizons")
 def territory_create(context, data_dict):
     """Create a territory; the caller must administer every organisation it links.
 
@@ -95,6 +97,7 @@ def territory_create(context, data_dict):
     return dictize(row)
 
 
+@guard.structured("departements", "epci", "sirens", "organizations", "expected_schemas", "schema_horizons")
 def territory_update(context, data_dict):
     """Change a territory; fields not given are kept (``expected_schemas`` or
     ``schema_horizons`` given empty go back to the site's configuration).
