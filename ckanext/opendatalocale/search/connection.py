@@ -22,6 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from . import ddl
+from .ddl import (DOCUMENT_TABLE, FACET_TABLE, FROM_CLAUSE, GENERATION_TABLE, HOT_FACET_TABLE, HOT_WORD_TABLE, TABLE,
+                  TERM_TABLE)
 from .fields import DEFAULT_FACET_FIELDS
 from .plan import SearchPlan
 from .translate import QueryError, SqlQuery, translate_filter
@@ -29,14 +31,6 @@ from .writes import COUNTED_COLUMNS, apply_facet_deltas, count_terms, resolve_te
 
 log = logging.getLogger(__name__)
 
-TABLE = ddl.TABLE
-DOCUMENT_TABLE = ddl.DOCUMENT_TABLE
-FROM_CLAUSE = ddl.FROM_CLAUSE
-FACET_TABLE = ddl.FACET_TABLE
-TERM_TABLE = ddl.TERM_TABLE
-HOT_WORD_TABLE = ddl.HOT_WORD_TABLE
-HOT_FACET_TABLE = ddl.HOT_FACET_TABLE
-GENERATION_TABLE = ddl.GENERATION_TABLE
 _NEW_GENERATION = f"UPDATE {GENERATION_TABLE} SET n = n + 1"
 _UNDEFINED_OBJECT_CODES = {"42P01", "42703", "42883", "42704"}  # table, column, function, ts config
 

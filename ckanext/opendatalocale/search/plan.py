@@ -10,22 +10,17 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from . import ddl
+from .ddl import FACET_TABLE, FROM_CLAUSE, GENERATION_TABLE, HOT_FACET_TABLE, HOT_WORD_TABLE, TERM_TABLE
 from .fields import DEFAULT_FACET_FIELDS, SCALAR_COLUMNS, document_column
 from .translate import (
     QueryError, SqlQuery, base_filter, translate_filter, translate_main_query, translate_sort,
 )
 
 
-FROM_CLAUSE = ddl.FROM_CLAUSE
-FACET_TABLE = ddl.FACET_TABLE
-TERM_TABLE = ddl.TERM_TABLE
-HOT_WORD_TABLE = ddl.HOT_WORD_TABLE
-HOT_FACET_TABLE = ddl.HOT_FACET_TABLE
-GENERATION_TABLE = ddl.GENERATION_TABLE
 DEFAULT_SORT = "score desc, metadata_modified desc"
 _SPLIT_FL = re.compile(r"[\s,]+")
 _MAX_FACET_LIMIT = 10_000
+
 
 def _refuse_nul(q: Any, params: dict[str, Any]) -> None:
     """PostgreSQL text cannot hold NUL: a search asking for one is refused (Solr matches nothing)."""
