@@ -30,12 +30,14 @@ def odl_db(clean_db, clean_index, migrate_db_for):
     # ckanext-harvest's models hang off CKAN's own metadata once imported (a
     # dataset purge then queries harvest_object), and whether an earlier test
     # imported them depends on the order: import them always, create their
-    # tables always. Only those: after CKAN's first clean_db that metadata also
-    # holds reflected plugin tables, which the plugins' migrations create.
-    import ckanext.harvest.model  # noqa: F401
+    # tables always. Take the tables from the models' own metadata: CKAN's
+    # first clean_db replaces ``model.meta.metadata`` with a reflection of what
+    # the database held then, which lacks them on a fresh database.
+    from ckanext.harvest import model as harvest_model
 
-    harvest_tables = [table for name, table in model.meta.metadata.tables.items() if name.startswith("harvest")]
-    model.meta.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
+    harvest_tables = [table for name, table in harvest_model.HarvestObject.metadata.tables.items()
+                      if name.startswith("harvest")]
+    harvest_model.HarvestObject.metadata.create_all(model.meta.engine, tables=harvest_tables, checkfirst=True)
 
     for plugin in ("opendatalocale_search", "opendatalocale_dashboard", "opendatalocale_conformity",
                    "opendatalocale_linkcheck", "opendatalocale_convert", "opendatalocale_consolidation"):
