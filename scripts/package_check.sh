@@ -51,10 +51,17 @@ sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = $pg_url/odl_wheel_smoke#" \
     -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/15#" \
     -e "s#^cache_dir = .*#cache_dir = $smoke/data#" \
     -e "s#^ckan.storage_path = .*#ckan.storage_path = $smoke/storage#" \
+    -e "s#odl_demo_datastore#odl_wheel_smoke_datastore#" \
     "$here/demo/demo.ini" > "$smoke/smoke.ini"
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS odl_wheel_smoke" >/dev/null
-(cd "$smoke" && CKAN_SQLALCHEMY_URL=$pg_url/odl_wheel_smoke \
-  bash "$here/scripts/init_db.sh" "$smoke/venv" "$smoke/smoke.ini")
+# The demo's configuration enables the DataStore: the smoke portal gets its own
+# database (odl_wheel_smoke_datastore) and the read-only role, as make test does.
+for db in odl_wheel_smoke_datastore odl_wheel_smoke; do
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null
+done
+createdb -h 127.0.0.1 -U postgres odl_wheel_smoke
+export CKAN_SQLALCHEMY_URL=$pg_url/odl_wheel_smoke
+(cd "$smoke" && bash "$here/scripts/init_datastore.sh" "$smoke/venv" "$smoke/smoke.ini" >/dev/null)
+(cd "$smoke" && bash "$here/scripts/init_db.sh" "$smoke/venv" "$smoke/smoke.ini")
 # Run from outside the checkout so that nothing is imported from it.
 cd "$smoke"
 venv/bin/ckan -c smoke.ini opendatalocale --help >/dev/null
