@@ -40,6 +40,12 @@ def harvest_ini(directory: Path, options: Mapping[str, str] | None = None) -> Pa
     for key, value in {**HARVEST_OPTIONS, "ckan.site_id": SITE_ID,
                        "ckan.harvest.mq.type": "redis", **(options or {})}.items():
         parser.set("app:main", key, value)
+    # The suite's corrections to ckanext-harvest's queue say what they did at INFO.
+    parser.set("loggers", "keys", parser.get("loggers", "keys") + ", odl_queue")
+    parser.add_section("logger_odl_queue")
+    for key, value in {"qualname": "ckanext.opendatalocale.harvesters.redis_queue",
+                       "handlers": "", "level": "INFO"}.items():
+        parser.set("logger_odl_queue", key, value)
     path = directory / "harvest.ini"
     with path.open("w") as out:
         parser.write(out)

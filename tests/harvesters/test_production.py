@@ -147,6 +147,35 @@ def test_consumers_in_their_own_processes_harvest_then_find_nothing_changed(app,
     assert portal.alive() == ["fetch-consumer", "gather-consumer"], portal.logs()
 
 
+def test_an_object_delivered_twice_keeps_its_first_report(app, fault_server, portal):
+    """``run`` from cron re-sends a WAITING object missing from the Redis list,
+    which an object a consumer has just popped is: the same object can come
+    twice. Sent again here by hand, as ``run`` would, once all are imported."""
+    files = FakeFiles(fault_server, count=3)
+    source_id = _create_source(app, fault_server.url("/fichiers/jeu-0.csv"), files.config())
+    portal.start("gather-consumer")
+    portal.start("fetch-consumer")
+    portal.cli("job", source_id)
+    portal.cli("run")
+    portal.wait(lambda: _objects_done(source_id), "the consumers to gather, fetch and import")
+    job = _last_job(source_id)
+    objects = model.Session.query(HarvestObject).filter_by(harvest_job_id=job.id).all()
+    written = {p["id"]: p["metadata_modified"] for p in harvested_by(source_id)}
+
+    for obj in objects:
+        portal.redis.rpush(FETCH_KEY, json.dumps({"harvest_object_id": obj.id}))
+    portal.wait(lambda: portal.logs().count("second delivery ignored") == len(objects),
+                "the fetch consumer to take each object a second time")
+    portal.cli("run")
+
+    result = tk.get_action("harvest_job_show")({"ignore_auth": True}, {"id": job.id})
+    assert result["status"] == "Finished", portal.logs()
+    assert result["stats"] == {"added": 3, "updated": 0, "not modified": 0, "errored": 0, "deleted": 0}
+    assert {p["id"]: p["metadata_modified"] for p in harvested_by(source_id)} == written, "nothing written twice"
+    model.Session.expire_all()
+    assert {HarvestObject.get(o.id).state for o in objects} == {"COMPLETE"}
+
+
 def test_a_fetch_consumer_killed_mid_job_loses_nothing(app, fault_server, portal):
     files = FakeFiles(fault_server, count=3)
     held, release = threading.Event(), threading.Event()

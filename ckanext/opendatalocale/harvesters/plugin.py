@@ -45,7 +45,7 @@ class HarvestPlugin(SuiteTranslation, p.SingletonPlugin):
                              "ckanext-harvest's source form hides the preview button")
         from . import redis_queue
 
-        redis_queue.install()  # the harvest consumers survive an idle queue
+        redis_queue.install()  # consumers survive an idle queue; an object is handled once
 
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import suite_group
