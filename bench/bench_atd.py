@@ -103,7 +103,7 @@ def bench_report(ini: Path, reuse: bool) -> list[tuple[str, float, float, str]]:
     import ckan.plugins.toolkit as tk
 
     from ckanext.opendatalocale.dashboard import refresh
-    from ckanext.opendatalocale.dashboard.model import collectivite
+    from ckanext.opendatalocale.territories.model import collectivite
     from ckanext.opendatalocale.dashboard.settings import indicator_settings, obligation_rules
     from ckanext.opendatalocale.territories import reference, store
 

@@ -199,7 +199,7 @@ def generate(conn, datasets: int, resources: int) -> dict[str, int]:
     """Organisations, datasets, resources, tags and conformity results, in bulk SQL."""
     import sqlalchemy as sa
 
-    from ckanext.opendatalocale.dashboard.indicators import extras_flavour
+    from ckanext.opendatalocale.publications.reader import extras_flavour
     from ckanext.opendatalocale.scdl.registry import get_registry
     from ckanext.opendatalocale.territories import reference, store
 
@@ -268,7 +268,7 @@ def generate(conn, datasets: int, resources: int) -> dict[str, int]:
 
 def baseline_sql(flavour: str) -> str:
     """Only count the territory's datasets (by organisation SIREN or collectivités SIREN)."""
-    from ckanext.opendatalocale.dashboard.indicators import _extras_expr
+    from ckanext.opendatalocale.publications.reader import _extras_expr
 
     pkg, org = _extras_expr(flavour, "package", "p"), _extras_expr(flavour, "group", "g")
     return f"""
@@ -341,7 +341,7 @@ def main() -> int:
     import ckan.plugins.toolkit as tk
 
     from ckanext.opendatalocale.dashboard import refresh
-    from ckanext.opendatalocale.dashboard.indicators import extras_flavour
+    from ckanext.opendatalocale.publications.reader import extras_flavour
     from ckanext.opendatalocale.dashboard.settings import indicator_settings, obligation_rules
     from ckanext.opendatalocale.territories import reference, store
 

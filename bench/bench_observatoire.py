@@ -96,7 +96,7 @@ def generate(conn, storage: Path, scale: float) -> tuple[list[dict], object]:
     """The région's collectivités, publishers, datasets and resources; returns the resources."""
     import sqlalchemy as sa
 
-    from ckanext.opendatalocale.dashboard.indicators import extras_flavour
+    from ckanext.opendatalocale.publications.reader import extras_flavour
     from ckanext.opendatalocale.territories import reference, store
 
     national = reference.load_national()

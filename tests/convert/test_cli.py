@@ -29,7 +29,7 @@ def ckan_ini(tmp_path):
     ini.write_text(
         "[app:main]\n"
         f"use = config:{ROOT / 'test.ini'}\n"
-        "ckan.plugins = opendatalocale_search opendatalocale_scdl opendatalocale_conformity\n"
+        "ckan.plugins = opendatalocale_search opendatalocale_convert opendatalocale_scdl opendatalocale_conformity\n"
         f"sqlalchemy.url = {os.environ.get('CKAN_SQLALCHEMY_URL', 'postgresql://postgres@127.0.0.1:5432/odl_test')}\n",
         encoding="utf-8",
     )

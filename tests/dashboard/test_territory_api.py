@@ -13,7 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.opendatalocale.cli import suite_group
 from ckanext.opendatalocale.dashboard import cli as feature_cli
 from ckanext.opendatalocale.dashboard import refresh
-from ckanext.opendatalocale.dashboard.model import territory_audit
+from ckanext.opendatalocale.territories.model import territory_audit
 
 from .conftest import PLUGINS, settings
 

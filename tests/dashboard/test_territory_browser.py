@@ -11,7 +11,7 @@ import pytest
 from ckan import model
 from ckan.tests import factories
 
-from ckanext.opendatalocale.dashboard.model import territory_audit
+from ckanext.opendatalocale.territories.model import territory_audit
 from ckanext.opendatalocale.territories import outlines, reference, store
 from tests.browser import CHROMIUM, SCREENSHOTS, SKIP_REASON, Page, live_ckan, png_size
 

@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from ckan import model
 from ckan.tests import factories
 
-from ckanext.opendatalocale.dashboard.model import territory_audit
+from ckanext.opendatalocale.territories.model import territory_audit
 from ckanext.opendatalocale.territories import store
 
 from .conftest import PLUGINS

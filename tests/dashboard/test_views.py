@@ -104,7 +104,7 @@ def test_exports(app, refreshed):
 def test_map_falls_back_to_a_table_without_outlines(app, refreshed):
     from ckan import model
 
-    from ckanext.opendatalocale.dashboard.model import collectivite
+    from ckanext.opendatalocale.territories.model import collectivite
 
     model.Session.connection().execute(collectivite.update().values(geometry=None))
     model.Session.commit()

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ckanext.opendatalocale.cli import suite_group
 from ckanext.opendatalocale.dashboard import carte
 from ckanext.opendatalocale.dashboard import cli as feature_cli
-from ckanext.opendatalocale.dashboard.model import collectivite
+from ckanext.opendatalocale.territories.model import collectivite
 from ckanext.opendatalocale.territories import outlines, reference, store
 from tests.helpers import fixture_path
 

@@ -141,9 +141,6 @@ class ConformityPlugin(SuiteTranslation, p.SingletonPlugin):
     def get_commands(self) -> list:
         from ckanext.opendatalocale.cli import suite_group
 
-        from ckanext.opendatalocale.convert import cli as convert_cli
-
         from . import cli
 
-        # The converter's command rides on this plugin: it needs the conformity engine.
-        return [suite_group(*cli.COMMANDS, *convert_cli.COMMANDS)]
+        return [suite_group(*cli.COMMANDS)]

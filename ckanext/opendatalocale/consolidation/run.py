@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 
 from ckanext.opendatalocale.conformity.engine import ENGINE_VERSION
+from ckanext.opendatalocale.publications.reader import fetch_datasets
 from ckanext.opendatalocale.scdl.registry import Registry, UnknownSchema
 from ckanext.opendatalocale.territories import store as territories
 
@@ -53,7 +54,6 @@ class SetOutcome:
 def members(conn: sa.engine.Connection, territory: dict[str, Any], registry: Registry) -> dict[str, list[dict]]:
     """``{schema name: [member]}``: the public resources declaring a known schema, each with the
     collectivité it is attributed to (the publishing organisation's SIREN first)."""
-    from ckanext.opendatalocale.dashboard.indicators import fetch_datasets
 
     reference = territories.territory_reference(conn, territory["rules"])
     names = {r.siren: r.name for r in reference}

@@ -29,6 +29,7 @@ from ckanext.opendatalocale.translation import SuiteTranslation
 class ConvertPlugin(SuiteTranslation, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    p.implements(p.IClick)
 
     # IConfigurer
 
@@ -37,3 +38,12 @@ class ConvertPlugin(SuiteTranslation, p.SingletonPlugin):
         for theirs in ("opendatalocale_scdl", "scheming_datasets", "opendatalocale_conformity"):
             warn_if_listed_after(config, "opendatalocale_convert", theirs,
                                  "the conversion buttons are missing from its pages")
+
+    # IClick
+
+    def get_commands(self) -> list:
+        from ckanext.opendatalocale.cli import suite_group
+
+        from . import cli
+
+        return [suite_group(*cli.COMMANDS)]

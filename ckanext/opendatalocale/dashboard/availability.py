@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from ckanext.opendatalocale.linkcheck import store as checks_store
 from ckanext.opendatalocale.linkcheck.checker import is_checkable
 
-from .indicators import DatasetFacts, _iso, _ratio
+from ckanext.opendatalocale.publications.facts import DatasetFacts, iso
+
+from .indicators import ratio
 
 # Broken links listed per collectivité in its snapshot (the count is always exact).
 MAX_BROKEN_ROWS = 50
@@ -48,12 +50,12 @@ def availability(datasets: Sequence[DatasetFacts], checks: Mapping[str, Mapping[
         if not row["ok"]:
             broken.append({"resource_id": resource_id, "dataset": dataset.name, "title": dataset.title,
                            "url": resource.url, "status": row.get("status"), "code": row.get("code"),
-                           "message": row.get("message"), "checked_at": _iso(row["checked_at"]),
-                           "last_success": _iso(row.get("last_success")),
+                           "message": row.get("message"), "checked_at": iso(row["checked_at"]),
+                           "last_success": iso(row.get("last_success")),
                            "failures": int(row.get("failures") or 0)})
-    return {"enabled": True, **_ratio(checked - len(broken), checked), "links": len(links),
+    return {"enabled": True, **ratio(checked - len(broken), checked), "links": len(links),
             "unchecked": len(links) - checked, "broken": len(broken), "broken_links": broken[:MAX_BROKEN_ROWS],
-            "oldest_check": _iso(min(dates)) if dates else None, "last_check": _iso(max(dates)) if dates else None}
+            "oldest_check": iso(min(dates)) if dates else None, "last_check": iso(max(dates)) if dates else None}
 
 
 def check_age_days(result: Mapping[str, Any], now: dt.datetime) -> int | None:

@@ -1,26 +1,19 @@
 """Indicators of dashboard.md §4.3 (I1–I8, I10–I12, I14) for the collectivités of a territory.
 
-SQL does the heavy part: it links collectivités to datasets (organisation ``siren`` extra, or
-the dataset's ``collectivites_siren`` for publication on a commune's behalf, harvested datasets
-included) and reads their resources with the conformity summaries written by the conformity
-feature. The scoring below is plain Python over those facts, so it is testable without CKAN.
-No CKAN import here: the glue passes a SQLAlchemy connection and the settings.
+The facts come from ``publications.reader`` (what each collectivité publishes, read in SQL);
+the scoring here is plain Python over them, testable without CKAN or a database.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
-from ckanext.opendatalocale.conformity import facts as conformity_facts
 from ckanext.opendatalocale.conformity import messages
-from ckanext.opendatalocale.conformity import status as conformity_status
+from ckanext.opendatalocale.publications.facts import DatasetFacts, ResourceFacts, iso
 from ckanext.opendatalocale.territories.bands import population_band
 from ckanext.opendatalocale.territories.obligation import Obligation
 from ckanext.opendatalocale.territories.reference import Collectivite
@@ -78,219 +71,6 @@ class Settings:
     usage_tracking: bool = False
 
 
-@dataclass(slots=True)
-class ResourceFacts:
-    id: str
-    package_id: str
-    format: str
-    url: str
-    created: dt.datetime | None
-    last_modified: dt.datetime | None
-    schema_name: str | None = None
-    schema_version: str | None = None
-    conformity_status: str = "unchecked"
-    conformity_error_count: int | None = None
-    conformity_validated_at: str | None = None
-    conformity_row_count: int | None = None  # 0: a conformant file with no data row
-    # Error types of the latest full report ({type: count}), when the conformity feature's
-    # results table holds one for this resource.
-    error_types: dict[str, int] | None = None
-
-    @property
-    def updated(self) -> dt.datetime | None:
-        return self.last_modified or self.created
-
-
-@dataclass(slots=True)
-class DatasetFacts:
-    id: str
-    name: str
-    title: str
-    private: bool
-    created: dt.datetime
-    modified: dt.datetime
-    license_id: str
-    notes_length: int
-    has_contact: bool
-    has_org: bool
-    tag_count: int
-    extras: dict[str, str]
-    own: bool
-    resources: list[ResourceFacts] = field(default_factory=list)
-    # ckanext-harvest's view of a harvested dataset: its source and that source's last jobs.
-    harvest: dict[str, Any] | None = None
-
-    @property
-    def frequency(self) -> str:
-        return self.extras.get("frequency") or ""
-
-    @property
-    def harvest_source_type(self) -> str:
-        return self.extras.get("harvest_source_type") or ""
-
-    @property
-    def updated(self) -> dt.datetime:
-        """When the data last changed: resources' last modification, else dataset metadata."""
-        dates = [r.updated for r in self.resources if r.updated]
-        return max(dates) if dates else self.modified
-
-
-# -- SQL ------------------------------------------------------------------------------------
-
-def extras_flavour(conn: sa.engine.Connection) -> str:
-    """CKAN 2.12 keeps extras in a JSONB column; 2.11 in package_extra/group_extra tables."""
-    found = conn.execute(sa.text(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = 'package' AND column_name = 'extras'")).first()
-    return "jsonb" if found else "table"
-
-
-def _extras_expr(flavour: str, kind: str, alias: str) -> str:
-    if flavour == "jsonb":
-        return f"coalesce({alias}.extras, '{{}}'::jsonb)"
-    table, key = ("package_extra", "package_id") if kind == "package" else ("group_extra", "group_id")
-    return (f"coalesce((SELECT jsonb_object_agg(x.key, x.value) FROM {table} x "
-            f"WHERE x.{key} = {alias}.id AND x.state = 'active'), '{{}}'::jsonb)")
-
-
-def datasets_sql(flavour: str) -> str:
-    """Datasets linked to any of ``:sirens``: one row per (siren, dataset)."""
-    pkg_extras = _extras_expr(flavour, "package", "p")
-    org_extras = _extras_expr(flavour, "group", "g")
-    return f"""
-WITH org_siren AS (
-    SELECT g.id AS org_id, btrim({org_extras} ->> 'siren') AS siren
-    FROM "group" g WHERE g.is_organization AND g.state = 'active'
-), pkg AS (
-    SELECT p.*, {pkg_extras} AS all_extras FROM package p
-    WHERE p.state = 'active' AND p.type = 'dataset'
-), links AS (
-    SELECT os.siren, pkg.id AS package_id, true AS own
-    FROM pkg JOIN org_siren os ON os.org_id = pkg.owner_org
-    UNION ALL
-    SELECT btrim(s.value), pkg.id, false
-    FROM pkg CROSS JOIN LATERAL regexp_split_to_table(
-        regexp_replace(coalesce(pkg.all_extras ->> 'collectivites_siren', ''), '[\\[\\]"\\s]', '', 'g'),
-        ',') AS s(value)
-)
-SELECT l.siren, bool_or(l.own) AS own, pkg.id, pkg.name, coalesce(pkg.title, pkg.name) AS title,
-       pkg.private, pkg.metadata_created, pkg.metadata_modified, coalesce(pkg.license_id, '') AS license_id,
-       length(coalesce(pkg.notes, '')) AS notes_length, pkg.owner_org IS NOT NULL AS has_org,
-       (coalesce(pkg.maintainer_email, '') <> '' OR coalesce(pkg.author_email, '') <> ''
-        OR coalesce(pkg.all_extras ->> 'contact_email', '') <> '') AS has_contact,
-       (SELECT count(*) FROM package_tag pt WHERE pt.package_id = pkg.id AND pt.state = 'active') AS tag_count,
-       pkg.all_extras AS extras
-FROM links l JOIN pkg ON pkg.id = l.package_id
-WHERE l.siren = ANY(:sirens)
-GROUP BY l.siren, pkg.id, pkg.name, pkg.title, pkg.private, pkg.metadata_created,
-         pkg.metadata_modified, pkg.license_id, pkg.notes, pkg.owner_org, pkg.maintainer_email,
-         pkg.author_email, pkg.all_extras
-"""
-
-
-RESOURCES_SQL = """
-SELECT r.id, r.package_id, coalesce(r.format, '') AS format, coalesce(r.url, '') AS url,
-       r.created, r.last_modified, r.extras
-FROM resource r WHERE r.state = 'active' AND r.package_id = ANY(:ids)
-ORDER BY r.package_id, r.position
-"""
-
-
-HARVEST_SQL = """
-WITH src AS (
-    SELECT DISTINCT ho.package_id, ho.harvest_source_id AS source_id
-    FROM harvest_object ho WHERE ho.current AND ho.package_id = ANY(:ids)
-), last_job AS (
-    SELECT DISTINCT ON (j.source_id) j.source_id, j.id, j.status, j.finished
-    FROM harvest_job j WHERE j.source_id IN (SELECT source_id FROM src)
-    ORDER BY j.source_id, j.created DESC
-), last_ok AS (
-    SELECT j.source_id, max(j.finished) AS finished FROM harvest_job j
-    WHERE j.source_id IN (SELECT source_id FROM src) AND j.status = 'Finished'
-    GROUP BY j.source_id
-)
-SELECT s.package_id, s.source_id, coalesce(hs.title, '') AS title, hs.type, hs.active,
-       lo.finished AS last_success, lj.status AS last_status,
-       (SELECT count(*) FROM harvest_gather_error ge WHERE ge.harvest_job_id = lj.id)
-       + (SELECT count(*) FROM harvest_object_error oe JOIN harvest_object o ON o.id = oe.harvest_object_id
-          WHERE o.harvest_job_id = lj.id) AS last_errors
-FROM src s JOIN harvest_source hs ON hs.id = s.source_id
-LEFT JOIN last_job lj ON lj.source_id = s.source_id
-LEFT JOIN last_ok lo ON lo.source_id = s.source_id
-"""
-
-
-def fetch_harvest(conn: sa.engine.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``{package_id: source health}`` when ckanext-harvest's tables exist, else ``{}``."""
-    if not conn.execute(sa.text("SELECT to_regclass('harvest_object') IS NOT NULL")).scalar():
-        return {}
-    result = {}
-    for start in range(0, len(ids), 5000):
-        for row in conn.execute(sa.text(HARVEST_SQL), {"ids": list(ids[start:start + 5000])}).mappings():
-            result[row["package_id"]] = {
-                "source_id": row["source_id"], "title": row["title"], "type": row["type"],
-                "active": bool(row["active"]), "last_success": _iso(row["last_success"]),
-                "last_status": row["last_status"], "last_errors": int(row["last_errors"] or 0)}
-    return result
-
-
-def _loads(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    try:
-        loaded = json.loads(value or "{}")
-    except ValueError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def fetch_datasets(conn: sa.engine.Connection, sirens: Iterable[str],
-                   flavour: str | None = None) -> dict[str, list[DatasetFacts]]:
-    """``{siren: [datasets]}`` for those SIRENs (private datasets included, flagged)."""
-    sirens = list(sirens)
-    flavour = flavour or extras_flavour(conn)
-    rows = conn.execute(sa.text(datasets_sql(flavour)), {"sirens": sirens}).mappings().all()
-    by_id: dict[str, list[ResourceFacts]] = {}
-    ids = list({row["id"] for row in rows})
-    for start in range(0, len(ids), 5000):
-        for r in conn.execute(sa.text(RESOURCES_SQL), {"ids": ids[start:start + 5000]}).mappings():
-            extras = _loads(r["extras"])
-            by_id.setdefault(r["package_id"], []).append(ResourceFacts(
-                id=r["id"], package_id=r["package_id"], format=r["format"], url=r["url"],
-                created=r["created"], last_modified=r["last_modified"],
-                schema_name=extras.get("schema_name") or None,
-                schema_version=extras.get("schema_version") or None,
-                # The conformity feature decides the state, as on the badge.
-                conformity_status=conformity_status.resource_status(extras),
-                conformity_error_count=_int_or_none(extras.get("conformity_error_count")),
-                conformity_validated_at=extras.get("conformity_validated_at") or None,
-                conformity_row_count=_int_or_none(extras.get("conformity_row_count"))))
-    failing = [r for resources in by_id.values() for r in resources
-               if r.schema_name and r.conformity_status in ("invalid", "error")]
-    error_types = conformity_facts.error_types(conn, [r.id for r in failing])
-    for resource in failing:
-        resource.error_types = error_types.get(resource.id)
-    harvest = fetch_harvest(conn, ids)
-    result: dict[str, list[DatasetFacts]] = {}
-    for row in rows:
-        extras = {k: v for k, v in _loads(row["extras"]).items() if isinstance(v, str)}
-        result.setdefault(row["siren"], []).append(DatasetFacts(
-            id=row["id"], name=row["name"], title=row["title"], private=bool(row["private"]),
-            created=row["metadata_created"], modified=row["metadata_modified"],
-            license_id=row["license_id"], notes_length=row["notes_length"],
-            has_contact=bool(row["has_contact"]), has_org=bool(row["has_org"]),
-            tag_count=int(row["tag_count"]), extras=extras, own=bool(row["own"]),
-            resources=by_id.get(row["id"], []), harvest=harvest.get(row["id"])))
-    return result
-
-
 # -- per-dataset scores ------------------------------------------------------------------------
 
 def metadata_checks(dataset: DatasetFacts, settings: Settings) -> dict[str, bool]:
@@ -341,12 +121,8 @@ def is_fresh(updated: dt.datetime, horizon: int | None, settings: Settings, now:
 
 # -- per-collectivité ------------------------------------------------------------------------
 
-def _ratio(num: int, den: int) -> dict[str, Any]:
+def ratio(num: int, den: int) -> dict[str, Any]:
     return {"num": num, "den": den, "rate": round(num / den, 4) if den else None}
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
 
 
 def schema_cell(dataset_resources: list[tuple[DatasetFacts, ResourceFacts]], schema: str,
@@ -378,7 +154,7 @@ def schema_cell(dataset_resources: list[tuple[DatasetFacts, ResourceFacts]], sch
                     "validated_at": resource.conformity_validated_at,
                     "error_count": resource.conformity_error_count,
                     "row_count": resource.conformity_row_count,
-                    "updated": _iso(resource.updated or dataset.updated)}
+                    "updated": iso(resource.updated or dataset.updated)}
     best["resources"] = count
     return best
 
@@ -448,7 +224,7 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
         missing.update(code for code, ok in checks.items() if not ok)
         if len(dataset_rows) < MAX_DATASET_ROWS:
             dataset_rows.append({
-                "name": d.name, "title": d.title, "updated": _iso(d.updated), "score": score,
+                "name": d.name, "title": d.title, "updated": iso(d.updated), "score": score,
                 "fresh": is_fresh(d.updated, horizon_days(d, settings), settings, now),
                 "schemas": sorted({r.schema_name for r in d.resources if r.schema_name}),
                 "channel": f"harvested:{d.harvest_source_type}" if d.harvest_source_type
@@ -506,22 +282,22 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
         "obliged": obligation.obliged,
         "open": is_open, "dataset_count": len(public), "resource_count": len(resources),
         "private_dataset_count": len(datasets) - len(public),
-        "last_publication": _iso(last), "first_publication": _iso(first),
+        "last_publication": iso(last), "first_publication": iso(first),
         "scdl": {"expected": expected, "present": present, "valid": valid_cells,
-                 "coverage": _ratio(present, len(expected)), "cells": cells,
+                 "coverage": ratio(present, len(expected)), "cells": cells,
                  "published": schemas_published},
-        "conformity": {**_ratio(len(valid), len(checked)), "schema_resources": len(with_schema),
+        "conformity": {**ratio(len(valid), len(checked)), "schema_resources": len(with_schema),
                        "error_count": sum(r.conformity_error_count or 0 for r in invalid),
                        "worst": [{"resource_id": r.id, "schema": r.schema_name,
                                   "error_count": r.conformity_error_count} for r in invalid[:5]],
                        "top_errors": top_error_types(invalid, 5)},
-        "schema_up_to_date": _ratio(len(on_latest), len(known)),
-        "freshness": {**_ratio(fresh_count, evaluated), "oldest_expected_days": oldest_expected},
+        "schema_up_to_date": ratio(len(on_latest), len(known)),
+        "freshness": {**ratio(fresh_count, evaluated), "oldest_expected_days": oldest_expected},
         "metadata": {"score": mean_score, "band": metadata_band(mean_score), "fixes": fixes},
         "datasets": dataset_rows,
-        "open_formats": _ratio(open_resources, len(resources)),
+        "open_formats": ratio(open_resources, len(resources)),
         "dynamics": dynamics,
-        "channels": {"counts": channel_counts, "main": main_channel, "last_harvest": _iso(last_harvest),
+        "channels": {"counts": channel_counts, "main": main_channel, "last_harvest": iso(last_harvest),
                      "sources": sorted(sources.values(), key=lambda h: (h["title"], h["source_id"]))},
         "level": level,
     }
@@ -531,7 +307,7 @@ def collectivite_indicators(record: Collectivite, obligation: Obligation,
 
 def _sum_ratio(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     rows = list(rows)
-    return _ratio(sum(r["num"] for r in rows), sum(r["den"] for r in rows))
+    return ratio(sum(r["num"] for r in rows), sum(r["den"] for r in rows))
 
 
 def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Mapping[str, Any]] | None = None,
@@ -545,7 +321,7 @@ def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Map
     by_kind = {}
     for kind in ("commune", "epci", "departement", "region"):
         of_kind = [r for r in obliged if r["kind"] == kind]
-        by_kind[kind] = _ratio(sum(r["open"] for r in of_kind), len(of_kind))
+        by_kind[kind] = ratio(sum(r["open"] for r in of_kind), len(of_kind))
     communes = [r for r in rows if r["kind"] == "commune"]
     by_band: dict[str, Any] = {}
     for r in communes:
@@ -569,7 +345,7 @@ def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Map
     for schema, states in sorted(per_schema.items()):
         publishing = sum(n for state, n in states.items() if state != "absent")
         schemas[schema] = {"states": dict(states), "publishing": publishing,
-                           "valid": _ratio(states.get("valid", 0) + states.get("stale", 0), publishing)}
+                           "valid": ratio(states.get("valid", 0) + states.get("stale", 0), publishing)}
     coverage = [r["scdl"]["coverage"]["rate"] for r in rows if r["scdl"]["coverage"]["den"]]
     scores = [r["metadata"]["score"] for r in rows if r["metadata"]["score"] is not None]
     fixes: dict[str, dict[str, Any]] = {}
@@ -586,10 +362,10 @@ def territory_kpis(rows: Sequence[Mapping[str, Any]], previous: Mapping[str, Map
         "by_kind": dict(Counter(r["kind"] for r in rows)),
         "open": sum(r["open"] for r in rows),
         "obliged": len(obliged),
-        "obligation": {**_ratio(sum(r["open"] for r in obliged), len(obliged)), "by_kind": by_kind,
+        "obligation": {**ratio(sum(r["open"] for r in obliged), len(obliged)), "by_kind": by_kind,
                        "by_band": by_band},
-        "population_coverage": {**_ratio(covered, population),
-                                "with_epci": _ratio(covered_epci, population)},
+        "population_coverage": {**ratio(covered, population),
+                                "with_epci": ratio(covered_epci, population)},
         "scdl_coverage": {"mean": round(statistics.fmean(coverage), 4) if coverage else None,
                           "schemas": schemas},
         "conformity": {**_sum_ratio(r["conformity"] for r in rows),

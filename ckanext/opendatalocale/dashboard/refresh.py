@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from ckanext.opendatalocale.publications import reader
 from ckanext.opendatalocale.territories import store
 from ckanext.opendatalocale.territories.obligation import DEFAULT_RULES, ObligationRules, compute_all
 
@@ -33,7 +34,7 @@ def refresh_territory(conn: sa.engine.Connection, territory: dict[str, Any],
     sirens = [record.siren for record in reference]
     overrides = store.current_overrides(conn, territory["id"], sirens)
     obligations = compute_all(list(reference), rules, overrides)
-    datasets = indicators.fetch_datasets(conn, sirens)
+    datasets = reader.fetch_datasets(conn, sirens)
     rows = [indicators.collectivite_indicators(record, obligations[record.siren],
                                                datasets.get(record.siren, []), settings, now)
             for record in reference]
@@ -201,3 +202,9 @@ def kpi_history(conn: sa.engine.Connection, territory_id: str, months: int = 12)
                         .order_by(k.month.desc()).limit(months)).mappings().all()
     return [{"month": row["month"].isoformat(), "computed": row["computed"].isoformat(timespec="seconds"),
              "kpis": row["kpis"]} for row in reversed(rows)]
+
+
+def drop_figures(conn: sa.engine.Connection, territory_id: str) -> None:
+    """Forget every month computed for a territory (it is being deleted)."""
+    conn.execute(snapshot.delete().where(snapshot.c.territory_id == territory_id))
+    conn.execute(territory_kpi.delete().where(territory_kpi.c.territory_id == territory_id))

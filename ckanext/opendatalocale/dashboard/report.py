@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import programme
-from .indicators import LEVELS, _ratio
+from .indicators import LEVELS, ratio
 from .model import snapshot, territory_kpi
 
 TOP = 15
@@ -53,9 +53,9 @@ def epci_table(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         table.append({
             "siren": siren, "name": names.get(siren) if siren else None, "epci_open": epci_open.get(siren),
             "communes": len(communes), "open": sum(r["open"] for r in communes),
-            "obligation": _ratio(sum(r["open"] for r in obliged), len(obliged)),
+            "obligation": ratio(sum(r["open"] for r in obliged), len(obliged)),
             "scdl_coverage": round(statistics.fmean(coverage), 4) if coverage else None,
-            "conformity": _ratio(sum(r["conformity"]["num"] for r in communes),
+            "conformity": ratio(sum(r["conformity"]["num"] for r in communes),
                                  sum(r["conformity"]["den"] for r in communes)),
             "broken_links": sum((r.get("availability") or {}).get("broken") or 0 for r in communes),
             "levels": dict(Counter(r["level"] for r in communes)),

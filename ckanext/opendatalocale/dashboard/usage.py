@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .indicators import DatasetFacts
+from ckanext.opendatalocale.publications.facts import DatasetFacts
 
 MONTHS = 12
 MAX_DATASET_ROWS = 50

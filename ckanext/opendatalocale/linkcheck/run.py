@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ckanext.opendatalocale.http import HttpClient
+from ckanext.opendatalocale.publications.reader import fetch_datasets
 
 from . import store
 from .checker import check_many
@@ -19,8 +20,7 @@ COMMIT_EVERY = 200
 
 def territory_resources(conn: sa.engine.Connection, territory: dict[str, Any]) -> list[tuple[str, str, str]]:
     """``(resource_id, package_id, url)`` of every dataset linked to the territory's
-    collectivités (the dashboard's own reader, so both see the same resources)."""
-    from ckanext.opendatalocale.dashboard.indicators import fetch_datasets
+    collectivités (the shared reader, so the link checker and the dashboard see the same resources)."""
     from ckanext.opendatalocale.territories import store as territories
 
     sirens = [record.siren for record in territories.territory_reference(conn, territory["rules"])]

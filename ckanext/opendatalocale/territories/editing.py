@@ -13,8 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ckanext.opendatalocale.dashboard.model import (collectivite, snapshot, territory, territory_audit,
-                                                    territory_kpi)
+from .model import collectivite, territory, territory_audit
 
 # What a territory is made of; the audit compares these.
 FIELDS = ("name", "slug", "description", "rules", "organization_ids", "settings")
@@ -88,10 +87,9 @@ def update(conn: sa.engine.Connection, current: Mapping[str, Any], values: Mappi
 
 
 def delete(conn: sa.engine.Connection, current: Mapping[str, Any], author: str, origin: str) -> None:
-    """Remove the territory and its computed figures; follow-up notes and obligation decisions
-    are kept (they concern collectivités). The audit row keeps the whole definition."""
-    conn.execute(snapshot.delete().where(snapshot.c.territory_id == current["id"]))
-    conn.execute(territory_kpi.delete().where(territory_kpi.c.territory_id == current["id"]))
+    """Remove the territory; obligation decisions are kept (they concern collectivités). The
+    audit row keeps the whole definition. The features that computed figures for it drop
+    their own (see the ``territory_delete`` action)."""
     conn.execute(territory.delete().where(territory.c.id == current["id"]))
     _audit(conn, current, "delete", {field: [current.get(field), None] for field in FIELDS}, author, origin)
 

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from ckanext.opendatalocale.dashboard.model import collectivite, obligation_override, territory
+from .model import collectivite, obligation_override, territory
 from .obligation import Override
 from .reference import Collectivite, Reference
 

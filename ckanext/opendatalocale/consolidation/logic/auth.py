@@ -6,7 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.opendatalocale.dashboard import access
+from ckanext.opendatalocale.territories import access
 from ckanext.opendatalocale.territories import store
 
 

@@ -2,8 +2,8 @@
 reminders for its administrators (sysadmins pass every check in CKAN)."""
 from __future__ import annotations
 
-from ckanext.opendatalocale.dashboard import access
-from ckanext.opendatalocale.dashboard.access import N_
+from ckanext.opendatalocale.territories import access
+from ckanext.opendatalocale.territories.access import N_
 from ckanext.opendatalocale.dashboard.logic.auth import _members_only
 
 _admins_only = access.admins_only(N_("Only administrators of the territory's organisations can send reminders."))

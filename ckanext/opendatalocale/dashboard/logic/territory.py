@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.opendatalocale import guard
+from ckanext.opendatalocale.dashboard import refresh
 from ckanext.opendatalocale.territories import editing, store
 
 from . import schema
@@ -128,6 +129,8 @@ def territory_delete(context, data_dict):
     """
     tk.check_access("territory_delete", context, data_dict)
     current = _current(data_dict)
+    # Its monthly figures go with it; follow-up notes stay (they concern collectivités).
+    refresh.drop_figures(_conn(), current["id"])
     editing.delete(_conn(), current, *_audit_origin(context))
     model.Session.commit()
 

@@ -7,7 +7,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
 
-from ckanext.opendatalocale.dashboard import access
+from ckanext.opendatalocale.territories import access
 from ckanext.opendatalocale.territories import store
 
 from .schema import _as_list

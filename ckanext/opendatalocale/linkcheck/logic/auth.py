@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.opendatalocale.dashboard import access
-from ckanext.opendatalocale.dashboard.access import N_
+from ckanext.opendatalocale.territories import access
+from ckanext.opendatalocale.territories.access import N_
 
 opendatalocale_links_check = access.admins_only(
     N_("Only administrators of the territory's organisations can check its links."))

@@ -1,4 +1,5 @@
-"""Who may see what on a territory (glue)."""
+"""Who may see what on a territory: members and admins of its organisations, and sysadmins
+(glue: the auth functions of every feature that works on a territory use it)."""
 from __future__ import annotations
 
 from typing import Any, Mapping
