@@ -17,6 +17,7 @@ from ckan.common import current_user
 
 from ckanext.opendatalocale.csrf import check_csrf
 from ckanext.opendatalocale.scdl import utils as scdl_utils
+from ckanext.opendatalocale.web import action_context
 
 from . import core, preview, wizard
 from .model import ConvertSession
@@ -25,16 +26,12 @@ convert = Blueprint("opendatalocale_convert", __name__)
 TABLE_FORMATS = ("csv", "xlsx", "xls", "ods")
 
 
-def _context() -> dict[str, Any]:
-    return {"user": current_user.name if current_user.is_authenticated else "", "auth_user_obj": current_user}
-
-
 def _require(data_dict: dict[str, Any]) -> None:
     """403 unless the user may convert for this dataset or organisation (anonymous users never may)."""
     if not current_user.is_authenticated:
         tk.abort(403, tk._("Log in as an editor of the organisation to convert its files."))
     try:
-        tk.check_access("scdl_convert", _context(), data_dict)
+        tk.check_access("scdl_convert", action_context(), data_dict)
     except tk.NotAuthorized:
         tk.abort(403, tk._("Only editors of the organisation may convert its files."))
 
@@ -93,7 +90,7 @@ def _begin(dataset: dict[str, Any] | None, owner_org: str, entry: Any) -> Conver
         constants = dict(recipe.constants or {})
     else:
         mapping = core.suggest(table, entry.descriptor)
-        organization = tk.get_action("organization_show")(_context(), {"id": owner_org, "include_datasets": False})
+        organization = tk.get_action("organization_show")(action_context(), {"id": owner_org, "include_datasets": False})
         constants = wizard.organization_constants(
             entry, organization, wizard.missing_required(entry, wizard.choices_of(mapping)))
     run.choices = wizard.choices_of(mapping)
@@ -138,7 +135,7 @@ def start(id: str) -> Any:
     if not current_user.is_authenticated:
         return tk.abort(403, tk._("Log in as an editor of the organisation to convert its files."))
     try:
-        dataset = tk.get_action("package_show")(_context(), {"id": id})
+        dataset = tk.get_action("package_show")(action_context(), {"id": id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Dataset not found"))
     _require({"package_id": dataset["id"]})
@@ -150,7 +147,7 @@ def start_from_schema(slug: str) -> Any:
     entry = scdl_utils.find(slug)
     if not current_user.is_authenticated:
         return tk.abort(403, tk._("Log in as an editor of the organisation to convert its files."))
-    organizations = tk.get_action("organization_list_for_user")(_context(), {"permission": "create_dataset"})
+    organizations = tk.get_action("organization_list_for_user")(action_context(), {"permission": "create_dataset"})
     if not organizations:
         return tk.abort(403, tk._("Only editors of an organisation may convert files."))
     only = organizations[0]["id"] if len(organizations) == 1 else None
@@ -206,7 +203,7 @@ def publish(sid: str) -> Any:
         tk.h.flash_error(tk._("The converted file does not conform yet: fix the mapping or the file, or tick "
                               "the box to publish it anyway."))
         return tk.redirect_to("opendatalocale_convert.preview", sid=run.id)
-    context = _context()
+    context = action_context()
     if run.package_id:
         dataset = tk.get_action("package_show")(context, {"id": run.package_id})
     else:

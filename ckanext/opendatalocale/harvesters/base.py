@@ -447,26 +447,13 @@ class OpenDataLocaleHarvester(HarvesterBase):
         if config.withdrawal.policy == "delete" and withdrawn_at:
             since = dt.datetime.fromisoformat(withdrawn_at)
             if now - since >= dt.timedelta(days=config.withdrawal.days):
-                tk.get_action("package_delete")(context, {"id": existing["id"]})
-                obj.package_id = existing["id"]
-                obj.current = False
-                obj.save()
-                model.Session.query(HarvestObject).filter(HarvestObject.package_id == existing["id"]).update(
-                    {"current": False}, synchronize_session=False)
-                model.Session.commit()
-                return True
+                return self._delete_withdrawn(obj, existing["id"], context)
         if withdrawn_at and existing.get("private"):
             self._make_current(obj, existing["id"])
             model.Session.commit()
             return "unchanged"
         if config.withdrawal.policy == "delete" and config.withdrawal.days == 0:
-            tk.get_action("package_delete")(context, {"id": existing["id"]})
-            obj.current = False
-            obj.save()
-            model.Session.query(HarvestObject).filter(HarvestObject.package_id == existing["id"]).update(
-                {"current": False}, synchronize_session=False)
-            model.Session.commit()
-            return True
+            return self._delete_withdrawn(obj, existing["id"], context)
         extras[WITHDRAWN_KEY] = now.isoformat()
         patch = {"id": existing["id"], "private": bool(existing.get("owner_org"))}
         fields = scheming_fields()
@@ -476,5 +463,17 @@ class OpenDataLocaleHarvester(HarvesterBase):
             patch["extras"] = [{"key": k, "value": v} for k, v in extras.items()]
         self._make_current(obj, existing["id"])
         tk.get_action("package_patch")(context, patch)
+        model.Session.commit()
+        return True
+
+    @staticmethod
+    def _delete_withdrawn(obj: HarvestObject, package_id: str, context: dict[str, Any]) -> bool:
+        """Delete the dataset; none of its harvest objects stays current."""
+        tk.get_action("package_delete")(context, {"id": package_id})
+        obj.package_id = package_id
+        obj.current = False
+        obj.save()
+        model.Session.query(HarvestObject).filter(HarvestObject.package_id == package_id).update(
+            {"current": False}, synchronize_session=False)
         model.Session.commit()
         return True

@@ -10,6 +10,7 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, request
 
 from ckanext.opendatalocale.dashboard.table import to_csv
+from ckanext.opendatalocale.web import action_context
 
 from . import charts, pages
 from .definitions import BY_KEY
@@ -20,13 +21,9 @@ TABLE_ID = re.compile(r"^[a-z]+-[a-z]+$")
 MAX_QUERY = 100
 
 
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
-
-
 def _call(action: str, data: dict[str, Any]) -> Any:
     try:
-        return tk.get_action(action)(_context(), data)
+        return tk.get_action(action)(action_context(), data)
     except tk.ObjectNotFound as error:
         return tk.abort(404, str(error.message) if getattr(error, "message", None) else tk._("Not found"))
     except tk.ValidationError as error:
