@@ -8,15 +8,11 @@ from typing import Any
 
 import click
 
+from ckanext.opendatalocale.web import language
+
 from .messages import render
 
 EXIT_CONFORMS, EXIT_NOT_CONFORMANT, EXIT_ERROR = 0, 1, 2
-
-
-def _lang() -> str:
-    from ckanext.opendatalocale.web import language
-
-    return language()
 
 
 def _fail(code: str, as_json: bool, **params: Any) -> None:
@@ -26,7 +22,7 @@ def _fail(code: str, as_json: bool, **params: Any) -> None:
     if as_json:
         click.echo(json.dumps({"error": error.to_dict()}, ensure_ascii=False, indent=2))
     else:
-        click.echo(error.message_fr if _lang() == "fr" else error.message_en, err=True)
+        click.echo(error.message_fr if language() == "fr" else error.message_en, err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -119,7 +115,7 @@ def convert_command(source: str, schema_ref: str, output: str, recipe_path: str 
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        _print_text(summary, _lang())
+        _print_text(summary, language())
     sys.exit(EXIT_CONFORMS if result.conforms else EXIT_NOT_CONFORMANT)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.opendatalocale.territories.bands import BANDS_BY_CODE
+from ckanext.opendatalocale.web import language
 
 from . import charts
 from .definitions import ACTES_MATIERES, BY_KEY
@@ -15,17 +16,13 @@ from .definitions import ACTES_MATIERES, BY_KEY
 RANKING_SHOWN = 10  # rows of a ranking on the page; its CSV has them all
 
 
-def lang() -> str:
-    return "fr" if (tk.h.lang() or "fr").startswith("fr") else "en"
-
-
 def number(value: Any, decimals: int = 1) -> str:
-    return charts.format_number(value, decimals, lang())
+    return charts.format_number(value, decimals, language())
 
 
 def band_label(code: str | None) -> str:
     band = BANDS_BY_CODE.get(code or "")
-    return band.label[lang()] if band else "—"
+    return band.label[language()] if band else "—"
 
 
 def scdl_slug(schema: str) -> str:
