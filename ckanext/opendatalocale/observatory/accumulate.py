@@ -3,6 +3,7 @@
 accepted too (dates as ISO text, amounts with a decimal comma). Pure Python."""
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 from collections import Counter, defaultdict
@@ -50,7 +51,7 @@ def listed(value: Any) -> list[str]:
     return [part.strip() for part in re.split(r"[;,]", text(value)) if part.strip()]
 
 
-class Accumulator:
+class Accumulator(abc.ABC):
     """Base: counts rows and remembers the source datasets and resources."""
 
     def __init__(self) -> None:
@@ -63,8 +64,9 @@ class Accumulator:
             self.datasets.add(str(row["_dataset_id"]))
         self.take(row)
 
+    @abc.abstractmethod
     def take(self, row: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Fold one row into the schema's figures."""
 
 
 class Subventions(Accumulator):
