@@ -19,10 +19,10 @@ import os
 import tempfile
 from typing import IO, Any, Iterator
 
-from sqlalchemy import event
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+
+from ckanext.opendatalocale.after_commit import AfterCommit
 
 from . import settings
 from .engine import ENGINE_VERSION, validate
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 SPOOL_MEMORY = 8 << 20
 HEADER_BYTES = 256 * 1024
-PENDING_KEY = "odl_conformity_pending"
 SUGGESTIBLE_FORMATS = {"", "csv", "text/csv", "tsv", "txt"}
 
 __all__ = [
@@ -81,7 +80,6 @@ def note_changes(package_id: str) -> list[str]:
     if package is None:
         return []
     changed = []
-    session = model.Session()
     for resource in package.resources:
         if resource.state != "active":
             continue
@@ -103,7 +101,7 @@ def note_changes(package_id: str) -> list[str]:
         changed.append(resource.id)
     _release_deleted(package)
     if changed:
-        session.info.setdefault(PENDING_KEY, []).extend(changed)
+        pending_checks.note(*changed)
     return changed
 
 
@@ -129,23 +127,13 @@ def _restore_summary(resource: model.Resource) -> None:
         resource.extras = {**extras, **summary_of(latest)}
 
 
-def _after_commit(session: Any) -> None:
-    pending = session.info.pop(PENDING_KEY, None)
-    for resource_id in dict.fromkeys(pending or []):
-        try:
-            enqueue(resource_id)
-        except Exception:  # Redis down: the state is saved; `conformity run` queues again
-            log.exception("Could not queue the conformity check of resource %s", resource_id)
+def _enqueue_all(resource_ids: list[str]) -> None:
+    for resource_id in resource_ids:
+        enqueue(resource_id)
 
 
-def _after_rollback(session: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
-def install_session_hooks() -> None:
-    if not event.contains(model.Session, "after_commit", _after_commit):
-        event.listen(model.Session, "after_commit", _after_commit)
-        event.listen(model.Session, "after_rollback", _after_rollback)
+# Redis down: the states are saved with the dataset; `conformity run` queues them again.
+pending_checks = AfterCommit("odl_conformity_pending", _enqueue_all, "conformity checks")
 
 
 def enqueue(resource_id: str, force: bool = False) -> Any:

@@ -78,7 +78,7 @@ class ConformityPlugin(SuiteTranslation, p.SingletonPlugin):
 
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
-        jobs.install_session_hooks()
+        jobs.pending_checks.install()
 
     # IMiddleware
 

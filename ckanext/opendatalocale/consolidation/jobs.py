@@ -9,16 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import event
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+
+from ckanext.opendatalocale.after_commit import AfterCommit
 
 from . import settings
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "odl_consolidation_pending"
 CONTEXT_FLAG = "odl_consolidation"  # set on the job's own CKAN calls: they ask for no run
 JOB_TIMEOUT = 6 * 3600
 
@@ -34,25 +33,11 @@ def note_change(pkg_dict: dict[str, Any], deleted: bool = False) -> None:
     resources = pkg_dict.get("resources") or []
     if not deleted and not any((r.get("schema_name") or "").strip() for r in resources):
         return
-    model.Session().info[PENDING_KEY] = True
+    pending_run.note(True)
 
 
-def _after_commit(session: Any) -> None:
-    if session.info.pop(PENDING_KEY, None):
-        try:
-            enqueue(debounce=True)
-        except Exception:  # Redis down: the cron run catches up
-            log.exception("Could not queue a consolidation run")
-
-
-def _after_rollback(session: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
-def install_session_hooks() -> None:
-    if not event.contains(model.Session, "after_commit", _after_commit):
-        event.listen(model.Session, "after_commit", _after_commit)
-        event.listen(model.Session, "after_rollback", _after_rollback)
+# Redis down: the cron run catches up.
+pending_run = AfterCommit("odl_consolidation_pending", lambda _: enqueue(debounce=True), "a consolidation run")
 
 
 def enqueue(territory: str | None = None, schemas: list[str] | None = None, full: bool = False,

@@ -33,7 +33,7 @@ class ConsolidationPlugin(SuiteTranslation, p.SingletonPlugin):
     def update_config(self, config: Any) -> None:
         from . import jobs
 
-        jobs.install_session_hooks()
+        jobs.pending_run.install()
 
     # IPackageController: a dataset with a schema changed, went private or away.
 
