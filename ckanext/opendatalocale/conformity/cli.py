@@ -25,7 +25,7 @@ def validate_command(source: str, schema_ref: str, output: str, max_errors: int 
     from ckanext.opendatalocale.scdl.registry import UnknownSchema
     from ckanext.opendatalocale.scdl.utils import registry
 
-    from . import jobs, settings
+    from . import settings, sources
     from .engine import validate
 
     name, _, version = schema_ref.partition("@")
@@ -37,8 +37,8 @@ def validate_command(source: str, schema_ref: str, output: str, max_errors: int 
     limits = settings.limits()
     if "://" in source:
         try:
-            stream, _hash, _size = jobs.spool(jobs.url_chunks(source), limits.max_bytes)
-        except jobs.SourceUnavailable as exc:
+            stream, _hash, _size = sources.spool(sources.url_chunks(source), limits.max_bytes)
+        except sources.SourceUnavailable as exc:
             note = exc.note[language()] if isinstance(exc.note, dict) else exc.note
             click.echo(note, err=True)
             sys.exit(EXIT_ERROR)

@@ -104,7 +104,7 @@ def _failure(note: Any, plan_notes: list | None = None) -> SourceRows:
 def read_member(member: dict[str, Any], registry: Registry, previous_hash: str | None,
                 limits: Any) -> tuple[SourceRows | None, str | None]:
     """The rows of one resource (None: same bytes as before) and the hash of its bytes."""
-    from ckanext.opendatalocale.conformity.jobs import SourceUnavailable, resource_chunks, spool
+    from ckanext.opendatalocale.conformity.sources import SourceUnavailable, resource_chunks, spool
 
     try:
         plan = carry_plan(registry, member["schema"], member["version"])

@@ -76,7 +76,7 @@ def read_upload(upload: Any) -> tuple[bytes, str]:
 
 def read_resource(resource: dict[str, Any]) -> tuple[bytes, str]:
     """The bytes of an existing resource (upload or URL through the suite's HTTP client), capped."""
-    from ckanext.opendatalocale.conformity.jobs import SourceUnavailable, resource_chunks, spool
+    from ckanext.opendatalocale.conformity.sources import SourceUnavailable, resource_chunks, spool
 
     try:
         spooled, _digest, size = spool(resource_chunks(resource), max_bytes())
