@@ -25,7 +25,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Any, Callable, Iterator
 
-from ckanext.opendatalocale.conformity import readers
+from ckanext.opendatalocale.conformity import readers, xlsx
 from ckanext.opendatalocale.conformity.readers import Limits, ReadFailure
 
 from .messages import render
@@ -122,7 +122,7 @@ def _xlsx_rows(data: bytes, limits: Limits) -> tuple[Iterator[list[Cell]], str]:
         except Exception as exc:
             raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
         finally:
-            readers.xlsx.close_workbook(book)
+            xlsx.close_workbook(book)
 
     return rows(), sheet.title
 
@@ -198,7 +198,7 @@ def _csv_rows(data: bytes, limits: Limits, encoding: str | None, lossy: bool) ->
     if readers.looks_binary(sample_text[:20000]):
         raise ReadFailure("binary-file")
     delimiter = sniff_delimiter(sample_text[:SNIFF_CHARS])
-    rows = readers._iter_csv(io.BytesIO(data), encoding, delimiter, False, limits, lossy)
+    rows = readers.iter_csv(io.BytesIO(data), encoding, delimiter, False, limits, lossy)
     return rows, {"encoding": encoding, "delimiter": delimiter}
 
 

@@ -1,10 +1,10 @@
 """Translate Solr/Lucene queries, as CKAN and extensions send them, into SQL.
 
-Pure module: no CKAN import. Queries are parsed with ``luqum`` (a real Lucene
-grammar) and turned into a boolean SQL expression over the index table (alias
-``d``). Every user value travels as a bind parameter; field names are checked
-against a strict pattern and also travel as parameters, so nothing a user types
-is ever spliced into SQL text.
+Pure module: no CKAN import. Queries are parsed by :mod:`.syntax` (``luqum``,
+a real Lucene grammar) and turned here into a boolean SQL expression over the
+index table (alias ``d``). Every user value travels as a bind parameter; field
+names are checked against a strict pattern and also travel as parameters, so
+nothing a user types is ever spliced into SQL text.
 """
 from __future__ import annotations
 
@@ -15,29 +15,32 @@ import re
 from typing import Any
 
 from luqum import tree
-from luqum.exceptions import ParseError
-from luqum.parser import parser as lucene_parser
 
 from . import datemath
 from .ddl import TERM_TABLE
 from .fields import (
-    ARRAY_COLUMNS, BASE_FIELDS, DATE_COLUMNS, SCALAR_COLUMNS, FieldKind, document_column,
-    is_valid_field_name, kind_of, ngram_source, weight_of,
+    ARRAY_COLUMNS, DATE_COLUMNS, SCALAR_COLUMNS, FieldKind, document_column, is_valid_field_name,
+    kind_of, ngram_source, weight_of,
 )
+# QueryError, parse_lucene, strip_local_params, base_filter and MAX_QUERY_LENGTH
+# were defined here first: still importable from this module.
+from .syntax import (
+    MAX_QUERY_LENGTH, QueryError, base_filter, has_unescaped_wildcard, is_numeric_range,
+    like_pattern, maybe_number, parse_lucene, parse_number, range_bound, regex_pattern,
+    strip_local_params, unescape, unquote,
+)
+
+__all__ = [
+    "FR", "MAX_CLAUSES", "MAX_QUERY_LENGTH", "QueryError", "SIMPLE", "SqlQuery", "Translator",
+    "base_filter", "date_expression", "parse_lucene", "strip_local_params", "translate_filter",
+    "translate_main_query", "translate_sort",
+]
 
 FR = "odl_fr"
 SIMPLE = "odl_simple"
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _SORT_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_\-.]*)\s+(asc|desc)\s*$", re.IGNORECASE)
-_LOCAL_PARAMS_RE = re.compile(r"^\s*\{!([^}]*)\}")
-# Local params that only tag a filter for facet exclusion: harmless to drop.
-_IGNORABLE_LOCAL_PARAMS = re.compile(r"^(tag|ex)=[\w,\-]+$")
-MAX_QUERY_LENGTH = 10_000
 MAX_CLAUSES = 1024
-
-
-class QueryError(ValueError):
-    """A query the backend cannot run; shown to the user as a search error."""
 
 
 @dataclasses.dataclass
@@ -65,28 +68,6 @@ class SqlQuery:
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
             raise QueryError("Too many clauses in query")
-
-
-def parse_lucene(text: str) -> tree.Item:
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError("Query too long")
-    try:
-        return lucene_parser.parse(text)
-    except (ParseError, TypeError, ValueError) as exc:
-        raise QueryError(f"Cannot parse query {text!r}: {exc}") from exc
-    except RecursionError as exc:
-        raise QueryError("Query too deeply nested") from exc
-
-
-def strip_local_params(text: str) -> str:
-    """Drop ``{!tag=..}``/``{!ex=..}`` prefixes; refuse other query parsers."""
-    match = _LOCAL_PARAMS_RE.match(text)
-    if not match:
-        return text
-    params = match.group(1).split()
-    if all(_IGNORABLE_LOCAL_PARAMS.match(p) for p in params):
-        return text[match.end():]
-    raise QueryError(f"Unsupported local parameters: {{!{match.group(1)}}}")
 
 
 class Translator:
@@ -130,9 +111,9 @@ class Translator:
         if isinstance(node, tree.Fuzzy):
             return self.translate(node.term, field)
         if isinstance(node, tree.Proximity):
-            return self._phrase(field or self.default_field, _unquote(node.term.value))
+            return self._phrase(field or self.default_field, unquote(node.term.value))
         if isinstance(node, tree.Phrase):
-            return self._phrase(field or self.default_field, _unquote(node.value))
+            return self._phrase(field or self.default_field, unquote(node.value))
         if isinstance(node, tree.Regex):
             raise QueryError("Regular expressions are not supported in queries")
         if isinstance(node, tree.Range):
@@ -166,11 +147,11 @@ class Translator:
 
     # -- leaves ----------------------------------------------------------
     def _word(self, field: str, raw: str) -> str:
-        value = _unescape(raw)
+        value = unescape(raw)
         kind = kind_of(field)
         if raw == "*":
             return self._exists(field)
-        has_wildcard = _has_unescaped_wildcard(raw)
+        has_wildcard = has_unescaped_wildcard(raw)
         if kind is FieldKind.NGRAM:
             return self._substring(field, value)
         if kind is FieldKind.TEXT:
@@ -183,7 +164,7 @@ class Translator:
             moment = self._date(value)
             return f"({date_expression(field, self.sql)} = {self.sql.bind(moment)})"
         if kind is FieldKind.NUMBER:
-            number = _number(value)
+            number = parse_number(value)
             return f"(odl_num(d.fields ->> {self.sql.bind(field)}) = {self.sql.bind(number)})"
         return self._string_equals(field, value)
 
@@ -198,7 +179,7 @@ class Translator:
         return self._string_equals(field, value)
 
     def _substring(self, field: str, value: str) -> str:
-        pattern = "%" + _like_pattern(value.replace("*", "\\*").replace("?", "\\?")) + "%"
+        pattern = "%" + like_pattern(value.replace("*", "\\*").replace("?", "\\?")) + "%"
         source_field = ngram_source(field)
         source = self.sql.bind(source_field)
         return (f"(unaccent(lower(odl_text({document_column(source_field)} -> {source}))) "
@@ -209,7 +190,7 @@ class Translator:
             return f"(d.{field} = {self.sql.bind(value)})"
         if field in ARRAY_COLUMNS:
             return f"({self.sql.bind(value)} = ANY(d.{field}))"
-        number = _maybe_number(value)
+        number = maybe_number(value)
         if field in self.sql.term_fields and number is None and value not in ("", "true", "false"):
             # Served by the index on the row's term ids, without opening the
             # field document; a term no dataset has gives NULL: no match.
@@ -233,15 +214,15 @@ class Translator:
                 f"AND {column} -> {bound} <> '[]'::jsonb AND {column} -> {bound} <> '\"\"'::jsonb)")
 
     def _string_wildcard(self, field: str, raw: str) -> str:
-        pattern = _like_pattern(raw)
+        pattern = like_pattern(raw)
         return (f"EXISTS (SELECT 1 FROM odl_values(d.fields -> {self.sql.bind(field)}) AS v "
                 f"WHERE v LIKE {self.sql.bind(pattern)})")
 
     def _text_wildcard(self, field: str, raw: str) -> str:
         body = raw[:-1] if raw.endswith("*") else None
-        if body and not _has_unescaped_wildcard(body) and _WORD_RE.fullmatch(_unescape(body)):
+        if body and not has_unescaped_wildcard(body) and _WORD_RE.fullmatch(unescape(body)):
             # A trailing '*' is a prefix query: served by the vector's index.
-            word = _unescape(body).lower()
+            word = unescape(body).lower()
             weight = "" if field == "text" else weight_of(field)
             query = self.sql.bind(f"'{word}':*{weight}")
             tsquery = f"to_tsquery('{SIMPLE}', {query})"
@@ -252,7 +233,7 @@ class Translator:
                 condition += (f" AND (to_tsvector('{SIMPLE}', odl_text(x.texts -> {self.sql.bind(field)}))"
                               f" @@ to_tsquery('{SIMPLE}', {prefix_query}))")
             return f"({condition})"
-        regex = _regex_pattern(raw)
+        regex = regex_pattern(raw)
         target = ("x.search_text" if field == "text"
                   else f"odl_text(x.texts -> {self.sql.bind(field)})")
         return f"(unaccent({target}) ~* unaccent({self.sql.bind(regex)}))"
@@ -283,16 +264,16 @@ class Translator:
         return f"({condition})"
 
     def _range(self, field: str, node: tree.Range) -> str:
-        low, high = _range_bound(node.low), _range_bound(node.high)
+        low, high = range_bound(node.low), range_bound(node.high)
         kind = kind_of(field)
         bound_field = self.sql.bind(field)
         column = document_column(field)
         if kind is FieldKind.DATE:
             target = date_expression(field, self.sql)
             convert = self._date
-        elif kind is FieldKind.NUMBER or _is_numeric_range(low, high):
+        elif kind is FieldKind.NUMBER or is_numeric_range(low, high):
             target = f"odl_num(d.fields ->> {bound_field})"
-            convert = _number
+            convert = parse_number
         else:
             target = f"({column} ->> {bound_field}) COLLATE \"C\""
             convert = str
@@ -379,48 +360,6 @@ def date_expression(field: str, sql: SqlQuery) -> str:
     return f"odl_ts(d.fields ->> {sql.bind(field)})"
 
 
-def base_filter(text: str) -> dict[str, set[str]] | None:
-    """The values a ``fq`` allows for CKAN's visibility fields, or None.
-
-    Recognises filters such as ``+site_id:"x" +state:active`` or
-    ``+permission_labels:("public" OR "member-1")``: the ones whose facet
-    counts are kept up to date. Anything else returns None.
-    """
-    try:
-        node = parse_lucene(strip_local_params(text).strip())
-    except QueryError:
-        return None
-    allowed: dict[str, set[str]] = {}
-    clauses = node.children if isinstance(node, (tree.UnknownOperation, tree.AndOperation)) else [node]
-    for clause in clauses:
-        if isinstance(clause, tree.Plus):
-            clause = clause.a
-        if not isinstance(clause, tree.SearchField) or clause.name not in BASE_FIELDS:
-            return None
-        values = _plain_values(clause.expr)
-        if values is None:
-            return None
-        allowed[clause.name] = allowed[clause.name] & values if clause.name in allowed else values
-    return allowed
-
-
-def _plain_values(node: tree.Item) -> set[str] | None:
-    if isinstance(node, tree.FieldGroup):
-        node = node.expr
-    if isinstance(node, tree.Group):
-        node = node.expr
-    items = node.children if isinstance(node, tree.OrOperation) else [node]
-    values = set()
-    for item in items:
-        if isinstance(item, tree.Phrase):
-            values.add(_unquote(item.value))
-        elif isinstance(item, tree.Word) and not _has_unescaped_wildcard(item.value):
-            values.add(_unescape(item.value))
-        else:
-            return None
-    return values
-
-
 # -- helpers -----------------------------------------------------------------
 
 def _is_match_all(expr: tree.Item) -> bool:
@@ -435,83 +374,3 @@ def _min_should_match(count: int) -> int:
     if count <= 5:
         return count - 1
     return max(1, math.floor(count * 0.8))
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    return _unescape(value)
-
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value)
-
-
-def _has_unescaped_wildcard(raw: str) -> bool:
-    return bool(re.search(r"(?<!\\)[*?]", raw))
-
-
-def _like_pattern(raw: str) -> str:
-    out = []
-    escaped = False
-    for char in raw:
-        if escaped:
-            out.append("\\" + char if char in "%_\\" else char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "*":
-            out.append("%")
-        elif char == "?":
-            out.append("_")
-        elif char in "%_":
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _regex_pattern(raw: str) -> str:
-    out = []
-    escaped = False
-    for char in raw:
-        if escaped:
-            out.append(re.escape(char))
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "*":
-            out.append(r"\w*")
-        elif char == "?":
-            out.append(r"\w")
-        else:
-            out.append(re.escape(char))
-    return r"\m" + "".join(out) + r"\M"
-
-
-def _range_bound(node: tree.Item) -> str | None:
-    value = node.value if isinstance(node, (tree.Word, tree.Phrase)) else str(node)
-    value = _unquote(value) if isinstance(node, tree.Phrase) else _unescape(value)
-    return None if value == "*" else value
-
-
-def _maybe_number(value: str) -> int | float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    return int(number) if number.is_integer() and re.fullmatch(r"-?\d+", value) else number
-
-
-def _number(value: str) -> float:
-    number = _maybe_number(value)
-    if number is None:
-        raise QueryError(f"Invalid number: {value!r}")
-    return number
-
-
-def _is_numeric_range(low: str | None, high: str | None) -> bool:
-    bounds = [b for b in (low, high) if b is not None]
-    return bool(bounds) and all(_maybe_number(b) is not None for b in bounds)
