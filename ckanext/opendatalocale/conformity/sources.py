@@ -10,8 +10,9 @@ from typing import IO, Any, Iterator
 
 import ckan.plugins.toolkit as tk
 
+from .readers import SPOOL_MEMORY
+
 CHUNK = 64 * 1024
-SPOOL_MEMORY = 8 << 20  # kept in memory below this size, on disk above
 
 
 class SourceUnavailable(Exception):
