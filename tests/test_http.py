@@ -614,7 +614,7 @@ def test_config_declaration_lists_every_key():
     import yaml
     from pathlib import Path
 
-    declaration = yaml.safe_load((Path(http.__file__).parent / "http_config_declaration.yaml").read_text())
+    declaration = yaml.safe_load((Path(http.__file__).parent / "config_declaration.yaml").read_text())
     keys = {option["key"] for group in declaration["groups"] for option in group["options"]}
     assert keys == {http.CONFIG_PREFIX + suffix for suffix in http.CONFIG_KEYS}
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-HTTP_CLIENT = PACKAGE_DIR / "http_config_declaration.yaml"
+HTTP_CLIENT = PACKAGE_DIR / "http" / "config_declaration.yaml"
 
 
 def _has_float_type() -> bool:
