@@ -94,8 +94,8 @@ def test_overview_map_and_matrix_in_chromium(app, morbihan):
         assert [li.text.split(":")[-1].split()[0] for li in overview.select(".odl-worst li")] == ["12"]
         _assert_screenshot(f"{base}/fr/territoire/morbihan", "dashboard-overview-fr.png", 1280, 1600)
 
-        carte = _dom(f"{base}/fr/territoire/morbihan/carte?indicator=level")
-        paths = carte.select("svg.odl-map path.odl-commune")
+        map_page = _dom(f"{base}/fr/territoire/morbihan/carte?indicator=level")
+        paths = map_page.select("svg.odl-map path.odl-commune")
         assert len(paths) == 249
         classes = [path["class"][1] for path in paths]
         assert (classes.count("c-bronze"), classes.count("c-none")) == (3, 246)  # bronze: one schema each

@@ -27,8 +27,8 @@ def test_pages(app, refreshed):
     assert overview.select(".odl-kpi-card svg.odl-sparkline")
     assert not overview.find("form", action="/territoire/morbihan/actualiser")
 
-    carte = BeautifulSoup(app.get("/territoire/morbihan/carte?indicator=obligation").body, "html.parser")
-    paths = carte.select("svg.odl-map path.odl-commune")
+    map_page = BeautifulSoup(app.get("/territoire/morbihan/carte?indicator=obligation").body, "html.parser")
+    paths = map_page.select("svg.odl-map path.odl-commune")
     assert len(paths) == 249
     # 57 obliged communes not open, 2 obliged and open, 190 not obliged.
     classes = [p["class"][1] for p in paths]

@@ -10,7 +10,7 @@ from ckan import model
 from click.testing import CliRunner
 
 from ckanext.opendatalocale.cli import suite_group
-from ckanext.opendatalocale.dashboard import carte
+from ckanext.opendatalocale.dashboard import territory_map
 from ckanext.opendatalocale.dashboard import cli as feature_cli
 from ckanext.opendatalocale.territories.model import collectivite
 from ckanext.opendatalocale.territories import outlines, reference, store
@@ -58,13 +58,13 @@ def test_the_map_core_draws_what_has_an_outline_and_grids_the_rest():
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     wide = {"type": "Polygon", "coordinates": [[[-5, -5], [6, -5], [6, 6], [-5, 6], [-5, -5]]]}
     rows = [_row("00001", "E1", obliged=True), _row("00002", "E1", level="bronze", is_open=True), _row("00003", None)]
-    drawing = carte.build(rows, {"00001": square, "00002": square}, {"E1": wide}, "level")
+    drawing = territory_map.build(rows, {"00001": square, "00002": square}, {"E1": wide}, "level")
     assert [s["css"] for s in drawing["shapes"]] == ["c-none", "c-bronze"]
     assert [s["hatched"] for s in drawing["shapes"]] == [True, False]
     assert drawing["legend"] == [("c-bronze", 1), ("c-none", 2)] and drawing["hatched"] == 1
     # The EPCI is drawn in the communes' frame: it reaches past the drawing's edges.
     assert drawing["epci_paths"]["E1"].startswith("M-")
-    groups = carte.grid(drawing["missing"], {"E1": "CC Un"}, "level", "Sans EPCI")
+    groups = territory_map.grid(drawing["missing"], {"E1": "CC Un"}, "level", "Sans EPCI")
     assert [(g["name"], [c["row"]["insee"] for c in g["cells"]]) for g in groups] == [("Sans EPCI", ["00003"])]
 
 

@@ -91,7 +91,7 @@ def reminders(slug: str):
         return tk.redirect_to("opendatalocale_atd_programme.reminders", slug=slug, **data["filters"])
     if step == "preview":
         previewed = _run("dashboard_reminder_preview", payload)
-        return tk.render("dashboard/relances.html", {**data, "step": "preview", "preview": previewed,
+        return tk.render("dashboard/reminders.html", {**data, "step": "preview", "preview": previewed,
                                                      "subject": form.get("subject", ""), "intro": form.get("intro", "")})
     # The selection: every matching collectivité with what it would get, ticked unless left out.
     previewed = _run("dashboard_reminder_preview", {k: v for k, v in payload.items() if k != "sirens"})
@@ -100,13 +100,13 @@ def reminders(slug: str):
     from . import reminders as texts
     from .logic.programme import _lang
 
-    return tk.render("dashboard/relances.html", {
+    return tk.render("dashboard/reminders.html", {
         **data, "step": "select", "preview": previewed, "chosen": chosen, "last_sent": sent,
         "subject": form.get("subject") or texts.default_subject(territory["name"], _lang()),
         "intro": form.get("intro") or texts.default_intro(_lang())})
 
 
-# The report's print palette for levels (the legend in rapport.html uses the same classes).
+# The report's print palette for levels (the legend in report.html uses the same classes).
 REPORT_LEVEL_CLASSES = {"gold": "c-best", "silver": "c-good", "bronze": "c-mid", "none": "c-none"}
 
 
@@ -137,7 +137,7 @@ def _report(slug: str, year_text: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def report_page(slug: str, year: str):
     _data, context = _report(slug, year)
-    return tk.render("dashboard/rapport.html", {**context, "for_pdf": False})
+    return tk.render("dashboard/report.html", {**context, "for_pdf": False})
 
 
 def report_pdf(slug: str, year: str):
@@ -146,7 +146,7 @@ def report_pdf(slug: str, year: str):
         return tk.abort(404, tk._("The PDF report is not enabled on this portal."))
     from .report_pdf import html_to_pdf
 
-    html = tk.render("dashboard/rapport.html", {**context, "for_pdf": True})
+    html = tk.render("dashboard/report.html", {**context, "for_pdf": True})
     return Response(html_to_pdf(html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="rapport-{slug}-{year}.pdf"'})
 

@@ -64,25 +64,25 @@ def overview(slug: str):
     return tk.render("dashboard/overview.html", {**data, "series": series})
 
 
-def carte(slug: str):
-    from . import carte as mapping
+def map_page(slug: str):
+    from . import territory_map
     from .logic.action import filters_of
 
     data = _common(slug)
     indicator = request.args.get("indicator", "level")
-    if indicator not in mapping.INDICATORS:
+    if indicator not in territory_map.INDICATORS:
         indicator = "level"
     conn = model.Session.connection()
     _, rows = refresh.list_rows(conn, data["territory"]["id"], **filters_of({**_filters(), "kind": "commune"}))
     sirens = [r["siren"] for r in rows]
     epci_sirens = {r["epci_siren"] for r in rows if r.get("epci_siren")}
-    drawing = mapping.build(rows, store.geometries(conn, sirens), store.geometries(conn, epci_sirens, kind="epci"),
+    drawing = territory_map.build(rows, store.geometries(conn, sirens), store.geometries(conn, epci_sirens, kind="epci"),
                             indicator)
     epci_names = dict(data["epcis"])
-    groups = mapping.grid(drawing["missing"], epci_names, indicator, tk._("No EPCI of the territory"))
-    return tk.render("dashboard/carte.html", {**data, "indicator": indicator, "rows": rows, "drawing": drawing,
-                                              "groups": groups, "epci_names": epci_names,
-                                              "indicators": mapping.INDICATORS})
+    groups = territory_map.grid(drawing["missing"], epci_names, indicator, tk._("No EPCI of the territory"))
+    return tk.render("dashboard/map.html", {**data, "indicator": indicator, "rows": rows, "drawing": drawing,
+                                            "groups": groups, "epci_names": epci_names,
+                                            "indicators": territory_map.INDICATORS})
 
 
 def collectivites(slug: str):
@@ -127,25 +127,25 @@ def _page() -> int:
         return 1
 
 
-def matrice(slug: str):
+def matrix(slug: str):
     data = _common(slug)
     page = _page()
     if request.args.get("format") == "csv":
         # Exports are not paged: every collectivité matching the filters.
         from .logic.action import filters_of, matrix_data
 
-        matrix = matrix_data(data["territory"]["id"], filters_of(_filters()))
+        cells = matrix_data(data["territory"]["id"], filters_of(_filters()))
         columns = [("siren", lambda r: r["siren"]), ("nom", lambda r: r["name"])] + [
             (schema, lambda r, s=schema: r["cells"][s]["state"] if s in r["cells"] else "")
-            for schema in matrix["schemas"]]
+            for schema in cells["schemas"]]
         delimiter = ";" if request.args.get("sep") == "semicolon" else ","
-        return Response(table.to_csv(matrix["rows"], columns, delimiter).encode("utf-8"),
+        return Response(table.to_csv(cells["rows"], columns, delimiter).encode("utf-8"),
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="matrice-{slug}.csv"'})
-    matrix = _call("dashboard_matrix", {"id": slug, **_filters(), "offset": (page - 1) * MATRIX_PER_PAGE,
-                                        "limit": MATRIX_PER_PAGE})
-    return tk.render("dashboard/matrice.html", {**data, "matrix": matrix, "page": page,
-                                                 "per_page": MATRIX_PER_PAGE})
+    cells = _call("dashboard_matrix", {"id": slug, **_filters(), "offset": (page - 1) * MATRIX_PER_PAGE,
+                                       "limit": MATRIX_PER_PAGE})
+    return tk.render("dashboard/matrix.html", {**data, "matrix": cells, "page": page,
+                                                "per_page": MATRIX_PER_PAGE})
 
 
 def collectivite(slug: str, siren: str):
@@ -176,7 +176,7 @@ def collectivite(slug: str, siren: str):
     return tk.render("dashboard/collectivite.html", {**data, "detail": detail, "row": detail["collectivite"]})
 
 
-def consolide(slug: str, schema: str):
+def consolidated(slug: str, schema: str):
     """The territory's consolidated file of ``schema`` (short name, e.g. ``deliberations``), as
     the consolidation job stored it (feature ``opendatalocale_consolidation``)."""
     from ckanext.opendatalocale.consolidation.views import consolidated_csv
@@ -193,11 +193,11 @@ def refresh_now(slug: str):
 
 
 dashboard.add_url_rule("/<slug>", view_func=overview, endpoint="overview")
-dashboard.add_url_rule("/<slug>/carte", view_func=carte, endpoint="carte")
+dashboard.add_url_rule("/<slug>/carte", view_func=map_page, endpoint="map")
 dashboard.add_url_rule("/<slug>/collectivites", view_func=collectivites, endpoint="collectivites")
-dashboard.add_url_rule("/<slug>/matrice", view_func=matrice, endpoint="matrice")
+dashboard.add_url_rule("/<slug>/matrice", view_func=matrix, endpoint="matrix")
 dashboard.add_url_rule("/<slug>/collectivite/<siren>", view_func=collectivite, endpoint="collectivite",
                        methods=["GET", "POST"])
-dashboard.add_url_rule("/<slug>/consolide/<schema>.csv", view_func=consolide, endpoint="consolide")
+dashboard.add_url_rule("/<slug>/consolide/<schema>.csv", view_func=consolidated, endpoint="consolidated")
 dashboard.add_url_rule("/<slug>/actualiser", view_func=refresh_now, endpoint="refresh", methods=["POST"])
 

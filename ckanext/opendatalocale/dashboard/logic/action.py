@@ -1,4 +1,5 @@
-"""API actions of the dashboard; every one reads the snapshots written by ``refresh``."""
+"""API actions of the dashboard; every one reads the snapshots written by ``refresh``, and
+validates its parameters with its schema in ``schema``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,23 +12,19 @@ from ckanext.opendatalocale.dashboard import refresh
 from ckanext.opendatalocale.territories import access
 from ckanext.opendatalocale.dashboard.model import followup_note, snapshot
 from ckanext.opendatalocale.territories import store
-from ckanext.opendatalocale.territories.obligation import STATUSES
 
 import sqlalchemy as sa
 
-MAX_LIMIT = 1000
-MAX_OFFSET = 10_000_000  # more rows than France has collectivités; SQL's integers stay safe
+from . import schema
 
 
 def _conn():
     return model.Session.connection()
 
 
-def _territory(data_dict: dict[str, Any]) -> dict[str, Any]:
-    slug = data_dict.get("id")
-    if not slug:
-        raise tk.ValidationError({"id": [tk._("Missing value")]})
-    territory = store.get_territory(_conn(), str(slug))
+def _territory(data: dict[str, Any]) -> dict[str, Any]:
+    """The territory of validated parameters (``id``: slug or id)."""
+    territory = store.get_territory(_conn(), data["id"])
     if territory is None:
         raise tk.ObjectNotFound(tk._("Territory not found"))
     return territory
@@ -51,10 +48,6 @@ def strip_row(row: dict[str, Any], member: bool) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "private_dataset_count"}
 
 
-def _bool(value: Any) -> bool:
-    return str(value).lower() in ("1", "true", "yes", "on")
-
-
 @tk.side_effect_free
 def dashboard_territory_list(context, data_dict):
     """Territories with their latest key figures."""
@@ -75,7 +68,8 @@ def dashboard_territory_show(context, data_dict):
     :param id: territory slug or id
     """
     tk.check_access("dashboard_territory_show", context, data_dict)
-    territory = _territory(data_dict)
+    data = schema.validate(data_dict, schema.dashboard_territory_show_schema(), context)
+    territory = _territory(data)
     member = access.is_member(context.get("user"), territory)
     history = refresh.kpi_history(_conn(), territory["id"], 12)
     for entry in history:
@@ -85,23 +79,17 @@ def dashboard_territory_show(context, data_dict):
             "is_member": member, "is_admin": access.is_admin(context.get("user"), territory)}
 
 
-def filters_of(data_dict: dict[str, Any]) -> dict[str, Any]:
-    sort = data_dict.get("sort") or "name"
-    if sort not in refresh.SORTS:
-        raise tk.ValidationError({"sort": [tk._("Unknown sort")]})
-    return {"epci": data_dict.get("epci") or None, "kind": data_dict.get("kind") or None,
-            "band": data_dict.get("band") or None, "obliged_only": _bool(data_dict.get("obliged_only")),
-            "schema": data_dict.get("schema") or None, "q": data_dict.get("q") or None,
-            "sort": sort, "descending": (data_dict.get("order") or "asc") == "desc"}
+def filter_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    """``refresh.list_rows``'s filters and sort from validated parameters (``filters_schema``)."""
+    return {"epci": data.get("epci") or None, "kind": data.get("kind") or None,
+            "band": data.get("band") or None, "obliged_only": bool(data.get("obliged_only")),
+            "schema": data.get("schema") or None, "q": data.get("q") or None,
+            "sort": data.get("sort") or "name", "descending": data.get("order") == "desc"}
 
 
-def _paging(data_dict: dict[str, Any], default_limit: int) -> tuple[int, int]:
-    try:
-        offset = min(max(int(data_dict.get("offset") or 0), 0), MAX_OFFSET)
-        limit = min(max(int(data_dict.get("limit") or default_limit), 1), MAX_LIMIT)
-    except (TypeError, ValueError):
-        raise tk.ValidationError({"limit": [tk._("Invalid integer")]})
-    return offset, limit
+def filters_of(params: dict[str, Any]) -> dict[str, Any]:
+    """The filters and sort of a page's query string, validated (a ValidationError: a 400)."""
+    return filter_arguments(schema.validate(params, schema.filters_schema(), {}))
 
 
 @tk.side_effect_free
@@ -115,11 +103,11 @@ def dashboard_collectivite_list(context, data_dict):
     :param offset, limit: paging (limit ≤ 1000)
     """
     tk.check_access("dashboard_collectivite_list", context, data_dict)
-    territory = _territory(data_dict)
+    data = schema.validate(data_dict, schema.dashboard_collectivite_list_schema(), context)
+    territory = _territory(data)
     member = access.is_member(context.get("user"), territory)
-    offset, limit = _paging(data_dict, 50)
-    count, rows = refresh.list_rows(_conn(), territory["id"], **filters_of(data_dict),
-                                    offset=offset, limit=limit)
+    count, rows = refresh.list_rows(_conn(), territory["id"], **filter_arguments(data),
+                                    offset=data["offset"], limit=data["limit"])
     return {"count": count, "results": [strip_row(row, member) for row in rows]}
 
 
@@ -131,8 +119,9 @@ def dashboard_collectivite_show(context, data_dict):
     :param siren: the collectivité's SIREN
     """
     tk.check_access("dashboard_collectivite_show", context, data_dict)
-    territory = _territory(data_dict)
-    siren = str(data_dict.get("siren") or "")
+    data = schema.validate(data_dict, schema.dashboard_collectivite_show_schema(), context)
+    territory = _territory(data)
+    siren = data["siren"]
     row = refresh.snapshot_row(_conn(), territory["id"], siren)
     if row is None:
         raise tk.ObjectNotFound(tk._("Collectivité not found in this territory"))
@@ -148,9 +137,6 @@ def dashboard_collectivite_show(context, data_dict):
         result["reminders"] = programme.messages(_conn(), territory["id"], siren)
         result["excluded"] = programme.excluded(_conn(), territory["id"]).get(siren)
     return result
-
-
-MATRIX_LIMIT = 100
 
 
 def matrix_data(territory_id: str, filters: dict[str, Any], offset: int = 0,
@@ -187,19 +173,21 @@ def dashboard_matrix(context, data_dict):
         totals always cover every row matching the filters
     """
     tk.check_access("dashboard_matrix", context, data_dict)
-    territory = _territory(data_dict)
-    offset, limit = _paging(data_dict, MATRIX_LIMIT)
-    return matrix_data(territory["id"], filters_of(data_dict), offset, limit)
+    data = schema.validate(data_dict, schema.dashboard_matrix_schema(), context)
+    territory = _territory(data)
+    return matrix_data(territory["id"], filter_arguments(data), data["offset"], data["limit"])
 
 
 def dashboard_refresh(context, data_dict):
     """Recompute a territory's indicators (queued as a background job unless ``inline``).
 
     :param id: territory slug or id
+    :param inline: true to compute now instead (boolean, default false)
     """
     tk.check_access("dashboard_refresh", context, data_dict)
-    territory = _territory(data_dict)
-    if _bool(data_dict.get("inline")):
+    data = schema.validate(data_dict, schema.dashboard_refresh_schema(), context)
+    territory = _territory(data)
+    if data["inline"]:
         return {"queued": False, "kpis": _refresh_inline(territory)}
     from ckanext.opendatalocale.dashboard.jobs import refresh_job
 
@@ -229,17 +217,10 @@ def dashboard_override_create(context, data_dict):
     :param reason: why (required)
     """
     tk.check_access("dashboard_override_create", context, data_dict)
-    territory = _territory(data_dict)
-    siren = _member_siren(territory, str(data_dict.get("siren") or ""))
-    status, reason = data_dict.get("status"), (data_dict.get("reason") or "").strip()
-    errors = {}
-    if status not in STATUSES:
-        errors["status"] = [tk._("Must be one of: {values}").format(values=", ".join(STATUSES))]
-    if not reason:
-        errors["reason"] = [tk._("Missing value")]
-    if errors:
-        raise tk.ValidationError(errors)
-    row = store.add_override(_conn(), siren, status, reason, context.get("user") or "",
+    data = schema.validate(data_dict, schema.dashboard_override_create_schema(), context)
+    territory = _territory(data)
+    siren = _member_siren(territory, data["siren"])
+    row = store.add_override(_conn(), siren, data["status"], data["reason"], context.get("user") or "",
                              territory_id=territory["id"])
     _refresh_inline(territory)
     return _jsonable(row)
@@ -269,37 +250,21 @@ def dashboard_note_create(context, data_dict):
     :param id: territory slug or id
     :param siren: collectivité SIREN
     :param text: the note
+    :param kind: ``note`` (default), or an entry of the ATD's action log: training, meeting,
+        call, email, seminar, visit or other
+    :param occurred: the date it took place (YYYY-MM-DD; default: today for the action log)
     """
     tk.check_access("dashboard_note_create", context, data_dict)
-    territory = _territory(data_dict)
-    siren = _member_siren(territory, str(data_dict.get("siren") or ""))
-    text = (data_dict.get("text") or "").strip()
-    if not text:
-        raise tk.ValidationError({"text": [tk._("Missing value")]})
+    data = schema.validate(data_dict, schema.dashboard_note_create_schema(), context)
+    territory = _territory(data)
+    siren = _member_siren(territory, data["siren"])
+    kind = data["kind"]
+    occurred = data.get("occurred") or (dt.date.today() if kind != "note" else None)
     values = {"territory_id": territory["id"], "siren": siren, "author": context.get("user") or "",
-              "text": text, "created": dt.datetime.utcnow(), **_action_kind(data_dict)}
+              "text": data["text"], "created": dt.datetime.utcnow(), "kind": kind, "occurred": occurred}
     new_id = _conn().execute(followup_note.insert().values(**values).returning(followup_note.c.id)).scalar_one()
     model.Session.commit()
     return _jsonable({"id": new_id, **values, "occurred": values["occurred"] and values["occurred"].isoformat()})
-
-
-def _action_kind(data_dict: dict[str, Any]) -> dict[str, Any]:
-    """A plain note, or an entry of the ATD's action log: a kind (training, meeting...) and
-    the date it took place (default: today)."""
-    from ckanext.opendatalocale.dashboard.programme import ACTION_KINDS
-
-    kind = data_dict.get("kind") or "note"
-    if kind != "note" and kind not in ACTION_KINDS:
-        raise tk.ValidationError({"kind": [tk._("Must be one of: {values}").format(values=", ".join(ACTION_KINDS))]})
-    occurred = data_dict.get("occurred") or None
-    if occurred:
-        try:
-            occurred = dt.date.fromisoformat(str(occurred))
-        except ValueError:
-            raise tk.ValidationError({"occurred": [tk._("Not a date (YYYY-MM-DD)")]})
-    elif kind != "note":
-        occurred = dt.date.today()
-    return {"kind": kind, "occurred": occurred}
 
 
 @tk.side_effect_free
@@ -310,11 +275,12 @@ def dashboard_note_list(context, data_dict):
     :param siren: collectivité SIREN
     """
     tk.check_access("dashboard_note_list", context, data_dict)
-    territory = _territory(data_dict)
-    return _notes(territory["id"], str(data_dict.get("siren") or ""))
+    data = schema.validate(data_dict, schema.dashboard_note_list_schema(), context)
+    territory = _territory(data)
+    return _notes(territory["id"], data["siren"])
 
 
-# Explicit, so the helpers above (filters_of, strip_row, matrix_data) are not registered as actions.
+# Explicit, so the helpers above (filters_of, strip_row, matrix_data...) are not registered as actions.
 __all__ = ["dashboard_territory_list", "dashboard_territory_show", "dashboard_collectivite_list",
            "dashboard_collectivite_show", "dashboard_matrix", "dashboard_refresh",
            "dashboard_override_create", "dashboard_note_create", "dashboard_note_list"]

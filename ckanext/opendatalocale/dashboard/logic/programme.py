@@ -10,18 +10,14 @@ from ckan import model
 
 from ckanext.opendatalocale import guard
 from ckanext.opendatalocale.dashboard import programme, refresh, reminders
-from ckanext.opendatalocale.dashboard.logic.action import _conn, _member_siren, _territory, filters_of
-
-MAX_REMINDERS = 1000
+from ckanext.opendatalocale.dashboard.logic import schema
+from ckanext.opendatalocale.dashboard.logic.action import _conn, _member_siren, _territory, filter_arguments
+from ckanext.opendatalocale.dashboard.logic.schema import MAX_REMINDERS
 
 
 def _lang() -> str:
     """Reminders go to French collectivités: French unless the portal says otherwise."""
     return "en" if str(tk.config.get("ckanext.opendatalocale.dashboard.reminder_language") or "fr") == "en" else "fr"
-
-
-def _text(data_dict: dict[str, Any], key: str) -> str:
-    return str(data_dict.get(key) or "").strip()
 
 
 @tk.side_effect_free
@@ -32,8 +28,9 @@ def dashboard_contact_list(context, data_dict):
     :param siren: collectivité SIREN
     """
     tk.check_access("dashboard_contact_list", context, data_dict)
-    territory = _territory(data_dict)
-    siren = _text(data_dict, "siren")
+    data = schema.validate(data_dict, schema.dashboard_contact_list_schema(), context)
+    territory = _territory(data)
+    siren = data["siren"]
     return programme.contacts(_conn(), territory["id"], [siren]).get(siren, [])
 
 
@@ -46,13 +43,11 @@ def dashboard_contact_create(context, data_dict):
     :param name, role: optional
     """
     tk.check_access("dashboard_contact_create", context, data_dict)
-    territory = _territory(data_dict)
-    siren = _member_siren(territory, _text(data_dict, "siren"))
-    email = _text(data_dict, "email")
-    if not programme.EMAIL.match(email):
-        raise tk.ValidationError({"email": [tk._("Not a valid e-mail address")]})
-    row = programme.add_contact(_conn(), territory["id"], siren, _text(data_dict, "name"), email,
-                                _text(data_dict, "role"), context.get("user") or "")
+    data = schema.validate(data_dict, schema.dashboard_contact_create_schema(), context)
+    territory = _territory(data)
+    siren = _member_siren(territory, data["siren"])
+    row = programme.add_contact(_conn(), territory["id"], siren, data["name"], data["email"],
+                                data["role"], context.get("user") or "")
     model.Session.commit()
     return row
 
@@ -65,12 +60,10 @@ def dashboard_contact_delete(context, data_dict):
     :param contact_id: the contact's id
     """
     tk.check_access("dashboard_contact_delete", context, data_dict)
-    territory = _territory(data_dict)
-    try:
-        contact_id = int(data_dict.get("contact_id"))
-    except (TypeError, ValueError):
-        raise tk.ValidationError({"contact_id": [tk._("Invalid integer")]})
-    if not programme.delete_contact(_conn(), territory["id"], _text(data_dict, "siren"), contact_id):
+    data = schema.validate(data_dict, schema.dashboard_contact_delete_schema(), context)
+    territory = _territory(data)
+    contact_id = data["contact_id"]
+    if not programme.delete_contact(_conn(), territory["id"], data["siren"], contact_id):
         raise tk.ObjectNotFound(tk._("Contact not found"))
     model.Session.commit()
     return {"deleted": contact_id}
@@ -85,35 +78,35 @@ def dashboard_reminder_exclude(context, data_dict):
     :param reason: why (optional)
     """
     tk.check_access("dashboard_reminder_exclude", context, data_dict)
-    territory = _territory(data_dict)
-    siren = _member_siren(territory, _text(data_dict, "siren"))
-    exclude = str(data_dict.get("exclude", "true")).lower() in ("1", "true", "yes", "on")
-    programme.set_excluded(_conn(), territory["id"], siren, exclude, _text(data_dict, "reason"),
+    data = schema.validate(data_dict, schema.dashboard_reminder_exclude_schema(), context)
+    territory = _territory(data)
+    siren = _member_siren(territory, data["siren"])
+    exclude = data["exclude"]
+    programme.set_excluded(_conn(), territory["id"], siren, exclude, data["reason"],
                            context.get("user") or "")
     model.Session.commit()
     return {"siren": siren, "excluded": exclude}
 
 
-def _sirens(territory: dict[str, Any], data_dict: dict[str, Any]) -> list[str]:
+def _sirens(territory: dict[str, Any], data: dict[str, Any]) -> list[str]:
     """The chosen SIRENs, or every collectivité matching the table's filters."""
-    chosen = data_dict.get("sirens")
-    if isinstance(chosen, str):
-        chosen = chosen.replace(",", " ").split()
+    chosen = data.get("sirens")
     if chosen:
-        return list(dict.fromkeys(str(s) for s in chosen))[:MAX_REMINDERS]
-    _count, rows = refresh.list_rows(_conn(), territory["id"], **filters_of(data_dict), limit=MAX_REMINDERS,
+        return list(chosen)
+    _count, rows = refresh.list_rows(_conn(), territory["id"], **filter_arguments(data), limit=MAX_REMINDERS,
                                      part=refresh.snapshot.c.siren)
     return list(rows)
 
 
-def preview(territory: dict[str, Any], data_dict: dict[str, Any]) -> list[dict[str, Any]]:
+def preview(territory: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
     """The message of each chosen collectivité from its current snapshot, with its recipients
-    and whether it is left out (excluded, or no contact)."""
+    and whether it is left out (excluded, or no contact). ``data``: validated parameters of
+    dashboard_reminder_preview (the send job gives the batch's SIRENs, subject and intro)."""
     conn = _conn()
     lang = _lang()
-    subject = _text(data_dict, "subject") or reminders.default_subject(territory["name"], lang)
-    intro = _text(data_dict, "intro") or reminders.default_intro(lang)
-    sirens = _sirens(territory, data_dict)
+    subject = data.get("subject") or reminders.default_subject(territory["name"], lang)
+    intro = data.get("intro") or reminders.default_intro(lang)
+    sirens = _sirens(territory, data)
     people = programme.contacts(conn, territory["id"], sirens)
     left_out = programme.excluded(conn, territory["id"])
     site_url = str(tk.config.get("ckan.site_url") or "").rstrip("/")
@@ -143,8 +136,9 @@ def dashboard_reminder_preview(context, data_dict):
     :param subject, intro: the common text (``{collectivite}`` is replaced by its name)
     """
     tk.check_access("dashboard_reminder_preview", context, data_dict)
-    territory = _territory(data_dict)
-    return {"token": uuid.uuid4().hex, "messages": preview(territory, data_dict)}
+    data = schema.validate(data_dict, schema.dashboard_reminder_preview_schema(), context)
+    territory = _territory(data)
+    return {"token": uuid.uuid4().hex, "messages": preview(territory, data)}
 
 
 @guard.structured("sirens")
@@ -156,14 +150,13 @@ def dashboard_reminder_send(context, data_dict):
     :param sirens, subject, intro: as for dashboard_reminder_preview
     """
     tk.check_access("dashboard_reminder_send", context, data_dict)
-    territory = _territory(data_dict)
-    token = _text(data_dict, "token")
-    if not token or len(token) > 64:
-        raise tk.ValidationError({"token": [tk._("Missing value")]})
+    data = schema.validate(data_dict, schema.dashboard_reminder_send_schema(), context)
+    territory = _territory(data)
+    token = data["token"]
     lang = _lang()
-    subject = _text(data_dict, "subject") or reminders.default_subject(territory["name"], lang)
-    intro = _text(data_dict, "intro") or reminders.default_intro(lang)
-    sirens = _sirens(territory, data_dict)
+    subject = data["subject"] or reminders.default_subject(territory["name"], lang)
+    intro = data["intro"] or reminders.default_intro(lang)
+    sirens = _sirens(territory, data)
     if not programme.claim_batch(_conn(), token, territory["id"], context.get("user") or "", subject, intro):
         model.Session.rollback()
         return {"duplicate": True, "queued": 0}
@@ -183,19 +176,9 @@ def dashboard_reminder_list(context, data_dict):
     :param token: only this send (optional)
     """
     tk.check_access("dashboard_reminder_list", context, data_dict)
-    territory = _territory(data_dict)
-    return programme.messages(_conn(), territory["id"], _text(data_dict, "siren") or None,
-                              _text(data_dict, "token") or None)
-
-
-def _year(data_dict: dict[str, Any]) -> int:
-    try:
-        year = int(data_dict.get("year") or dt.date.today().year)
-    except (TypeError, ValueError):
-        raise tk.ValidationError({"year": [tk._("Invalid integer")]})
-    if not 2000 <= year <= 2100:
-        raise tk.ValidationError({"year": [tk._("Invalid year")]})
-    return year
+    data = schema.validate(data_dict, schema.dashboard_reminder_list_schema(), context)
+    territory = _territory(data)
+    return programme.messages(_conn(), territory["id"], data.get("siren") or None, data.get("token") or None)
 
 
 @tk.side_effect_free
@@ -206,8 +189,9 @@ def dashboard_action_list(context, data_dict):
     :param year: the year (default: this year)
     """
     tk.check_access("dashboard_action_list", context, data_dict)
-    territory = _territory(data_dict)
-    year = _year(data_dict)
+    data = schema.validate(data_dict, schema.dashboard_action_list_schema(), context)
+    territory = _territory(data)
+    year = data["year"]
     return programme.actions(_conn(), territory["id"], dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
 
 
@@ -221,8 +205,9 @@ def dashboard_report_show(context, data_dict):
     tk.check_access("dashboard_report_show", context, data_dict)
     from ckanext.opendatalocale.dashboard import report
 
-    territory = _territory(data_dict)
-    return report.build(_conn(), territory, _year(data_dict))
+    data = schema.validate(data_dict, schema.dashboard_report_show_schema(), context)
+    territory = _territory(data)
+    return report.build(_conn(), territory, data["year"])
 
 
 __all__ = ["dashboard_contact_list", "dashboard_contact_create", "dashboard_contact_delete",

@@ -25,10 +25,7 @@ def _validate(data_dict: dict[str, Any], fields: dict[str, Any], context: dict[s
     # navl reads an empty list as "missing": lists of codes travel as space-separated text.
     data_dict = {key: " ".join(map(str, value)) if key in LIST_FIELDS and isinstance(value, (list, tuple)) else value
                  for key, value in data_dict.items()}
-    data, errors = tk.navl_validate(data_dict, fields, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
+    return schema.validate(data_dict, fields, context)
 
 
 def _current(data_dict: dict[str, Any]) -> dict[str, Any]:

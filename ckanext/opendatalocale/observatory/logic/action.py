@@ -175,3 +175,8 @@ def observatory_resource_charts(context, data_dict):
         if found:
             return {"id": resource_id, **found, "computed": data["computed"]}
     return {"id": resource_id, "schema": None, "rows": 0, "charts": [], "computed": None}
+
+
+# Explicit, so the module's helper ``cache`` is not registered as an action.
+__all__ = ["observatory_territory_list", "observatory_territory_show", "observatory_indicator_show",
+           "observatory_collectivite_show", "observatory_resource_charts"]
