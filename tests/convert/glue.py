@@ -14,7 +14,7 @@ from tests.scdl.glue import CKAN_MARKS as SCDL_MARKS
 PLUGINS = ("opendatalocale_search opendatalocale_convert opendatalocale_scdl scheming_datasets "
            "scheming_organizations opendatalocale_conformity")
 QUEUE = "odl_convert_test"
-# The development cases convert-core keeps in tests/fixtures/convert/dev (copied from ../shared).
+# The development cases kept in tests/fixtures/convert/dev (origin and licence in ATTRIBUTION.md).
 FIXTURES = next(p for p in Path(__file__).resolve().parents if (p / "setup.py").exists()) / "tests" / "fixtures" / "convert" / "dev"
 XLSX = "subventions-lorient-xlsx.xlsx"
 SCHEMA = "scdl/subventions"

@@ -22,10 +22,10 @@ import csv
 import io
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable, Iterator
 
-from ckanext.opendatalocale.conformity import readers, xlsx
+from ckanext.opendatalocale.conformity import readers
 from ckanext.opendatalocale.conformity.readers import Limits, ReadFailure
 
 from .messages import render
@@ -110,21 +110,14 @@ def _xlsx_rows(data: bytes, limits: Limits) -> tuple[Iterator[list[Cell]], str]:
     book, sheet = readers.load_xlsx(io.BytesIO(data), limits)
 
     def rows() -> Iterator[list[Cell]]:
-        try:
-            for values in sheet.iter_rows(values_only=True):
+        for values in sheet.iter_rows(values_only=True):
+            if len(values) > limits.max_columns:
+                values = _trim_cells(list(values))
                 if len(values) > limits.max_columns:
-                    values = _trim_cells(list(values))
-                    if len(values) > limits.max_columns:
-                        raise ReadFailure("too-many-columns", count=len(values), limit=limits.max_columns)
-                yield _trim_cells(list(values))
-        except ReadFailure:
-            raise
-        except Exception as exc:
-            raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            xlsx.close_workbook(book)
+                    raise ReadFailure("too-many-columns", count=len(values), limit=limits.max_columns)
+            yield _trim_cells(list(values))
 
-    return rows(), sheet.title
+    return readers.workbook_rows(book, rows()), sheet.title
 
 
 def _xls_rows(data: bytes, limits: Limits) -> tuple[Iterator[list[Cell]], str]:
@@ -134,7 +127,7 @@ def _xls_rows(data: bytes, limits: Limits) -> tuple[Iterator[list[Cell]], str]:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
         sheet = book.sheet_by_index(0)
     except Exception as exc:
-        raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
+        raise readers.unreadable(exc) from exc
     if sheet.ncols > limits.max_columns:
         raise ReadFailure("too-many-columns", count=sheet.ncols, limit=limits.max_columns)
 

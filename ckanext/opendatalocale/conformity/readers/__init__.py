@@ -23,7 +23,7 @@ from .delimited import (
 from .source import (
     BINARY_MAGIC, ODS_MIME, SPOOL_MEMORY, XLSX_MIME, open_source, open_table, sniff_format,
 )
-from .spreadsheets import display_text, load_xlsx, open_ods, open_xlsx
+from .spreadsheets import display_text, load_xlsx, open_ods, open_xlsx, unreadable, workbook_rows
 
 __all__ = [
     "BINARY_MAGIC",
@@ -51,4 +51,6 @@ __all__ = [
     "sniff_delimiter",
     "sniff_format",
     "sniff_initial_space",
+    "unreadable",
+    "workbook_rows",
 ]

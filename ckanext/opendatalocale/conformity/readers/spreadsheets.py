@@ -102,7 +102,25 @@ def load_xlsx(stream: BinaryIO, limits: Limits, check: Check | None = None) -> t
     except Exception as exc:  # openpyxl raises many kinds on broken files
         if check is not None:
             check()  # a deadline that passed while the file was parsed is the cause to report
-        raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
+        raise unreadable(exc) from exc
+
+
+def unreadable(exc: Exception) -> ReadFailure:
+    """What a spreadsheet parser's own exception (openpyxl, xlrd: many kinds) becomes."""
+    return ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}")
+
+
+def workbook_rows(book: Any, rows: Iterator[Any]) -> Iterator[Any]:
+    """The rows of an open workbook: parser errors met on the way become ``unreadable``,
+    and the workbook (its temporary shared strings included) is closed at the end."""
+    try:
+        yield from rows
+    except ReadFailure:
+        raise
+    except Exception as exc:
+        raise unreadable(exc) from exc
+    finally:
+        xlsx.close_workbook(book)
 
 
 def open_xlsx(stream: BinaryIO, limits: Limits, check: Check | None = None) -> Table:
@@ -112,26 +130,19 @@ def open_xlsx(stream: BinaryIO, limits: Limits, check: Check | None = None) -> T
 
     def rows() -> Iterator[list[str]]:
         width = 0
-        try:
-            for cells in sheet.iter_rows():
-                # frictionless's preserve_formatting renders number/date formats
-                # like Validata does; "General" cells are then shown as text.
-                values = extract_row_values(list(cells), preserve_formatting=True)
-                row = _trim([display_text(v) for v in values])
-                # Empty cells at the end of a data row are cells, as frictionless reads
-                # them (openpyxl gives them up to the sheet's width): not missing ones.
-                if row and len(row) < width:
-                    row += [""] * (width - len(row))
-                width = width or len(row)
-                yield row
-        except ReadFailure:
-            raise
-        except Exception as exc:
-            raise ReadFailure("unreadable-spreadsheet", note=f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            xlsx.close_workbook(book)
+        for cells in sheet.iter_rows():
+            # frictionless's preserve_formatting renders number/date formats
+            # like Validata does; "General" cells are then shown as text.
+            values = extract_row_values(list(cells), preserve_formatting=True)
+            row = _trim([display_text(v) for v in values])
+            # Empty cells at the end of a data row are cells, as frictionless reads
+            # them (openpyxl gives them up to the sheet's width): not missing ones.
+            if row and len(row) < width:
+                row += [""] * (width - len(row))
+            width = width or len(row)
+            yield row
 
-    return Table(format="xlsx", rows=_skip_trailing_blank(rows()), sheet=sheet.title)
+    return Table(format="xlsx", rows=_skip_trailing_blank(workbook_rows(book, rows())), sheet=sheet.title)
 
 
 # --------------------------------------------------------------------------- ODS
