@@ -9,9 +9,8 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 from ckanext.opendatalocale.dashboard import refresh
-from ckanext.opendatalocale.territories import access
 from ckanext.opendatalocale.dashboard.model import followup_note, snapshot
-from ckanext.opendatalocale.territories import store
+from ckanext.opendatalocale.territories import access, store
 
 import sqlalchemy as sa
 
